@@ -1,0 +1,144 @@
+"""The quantised integer network every implementation runs (ARCHITECTURE.md section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model import formats
+from model.delta import check_delta_shift, encode_layer
+from model.formats import MULT_FORMAT, DeltaFormat, FormatError
+
+
+class NetworkError(FormatError):
+    """A network that breaks the contract (shapes, ranges, chaining, bounds)."""
+
+
+def _int_array(values, ndim: int, what: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != ndim or not np.issubdtype(arr.dtype, np.integer):
+        raise NetworkError(f"{what}: expected a {ndim}-D integer array, got shape {arr.shape} dtype {arr.dtype}")
+    arr = arr.astype(np.int64)  # a private copy, frozen so the network cannot change after validation
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class QuantLayer:
+    weights: np.ndarray  # int64 [n_out, n_in], decoded integer weights
+    bias: np.ndarray  # int64 [n_out]
+    mult: np.ndarray  # int64 [n_out], 0..65535 (all 0 for the last layer)
+    req_shift: int  # k, 1..62 (0 for the last layer)
+    delta_shift: int  # s >= 0
+    activation: str  # "relu" | "clamp" | "none" (last layer only)
+    in_signed: bool  # input activations signed?
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", _int_array(self.weights, 2, "QuantLayer.weights"))
+        object.__setattr__(self, "bias", _int_array(self.bias, 1, "QuantLayer.bias"))
+        object.__setattr__(self, "mult", _int_array(self.mult, 1, "QuantLayer.mult"))
+        object.__setattr__(self, "req_shift", int(self.req_shift))
+        object.__setattr__(self, "delta_shift", int(self.delta_shift))
+        object.__setattr__(self, "in_signed", bool(self.in_signed))
+
+    @property
+    def n_out(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def n_in(self) -> int:
+        return self.weights.shape[1]
+
+    @property
+    def out_signed(self) -> bool:
+        return self.activation == "clamp"
+
+    def sum_bound(self, weight_bits: int) -> int:
+        return formats.sum_bound(self.n_in, weight_bits, self.in_signed)
+
+    def acc_bits(self, weight_bits: int) -> int:
+        return formats.acc_bits(self.n_in, weight_bits, self.in_signed)
+
+
+@dataclass(frozen=True, eq=False)
+class QuantNetwork:
+    """An MLP of QuantLayers whose weights are stored in `delta`; validated on construction."""
+
+    layers: tuple[QuantLayer, ...]
+    delta: DeltaFormat
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+        self.validate()
+
+    @property
+    def topology(self) -> tuple[int, ...]:
+        return (self.layers[0].n_in, *(layer.n_out for layer in self.layers))
+
+    @property
+    def n_classes(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def layer_acc_bits(self) -> tuple[int, ...]:
+        return tuple(layer.acc_bits(self.delta.weight_bits) for layer in self.layers)
+
+    @property
+    def acc_bits(self) -> int:
+        """ACC_BITS = BIAS_BITS of the RTL: the widest layer accumulator."""
+        return max(self.layer_acc_bits)
+
+    def validate(self) -> None:
+        """Raise NetworkError (or the EncodeError of the delta format) naming the first broken rule."""
+        if not self.layers:
+            raise NetworkError("a network needs at least one layer")
+        wb = self.delta.weight_bits
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            where = f"layer {index}"
+            if not isinstance(layer, QuantLayer):
+                raise NetworkError(f"{where}: expected a QuantLayer, got {type(layer).__name__}")
+            if index and layer.n_in != self.layers[index - 1].n_out:
+                raise NetworkError(
+                    f"{where}: n_in={layer.n_in} but layer {index - 1} has n_out={self.layers[index - 1].n_out}"
+                )
+            for name in ("bias", "mult"):
+                if getattr(layer, name).shape != (layer.n_out,):
+                    raise NetworkError(
+                        f"{where}: {name} has shape {getattr(layer, name).shape}, expected ({layer.n_out},)"
+                    )
+            expected_in_signed = index > 0 and self.layers[index - 1].out_signed
+            if layer.in_signed != expected_in_signed:
+                source = "pixels are unsigned" if index == 0 else f"layer {index - 1} is {self.layers[index - 1].activation}"
+                raise NetworkError(f"{where}: in_signed={layer.in_signed} but {source}")
+            if index == last:
+                if layer.activation != "none" or layer.req_shift != 0 or np.any(layer.mult != 0):
+                    raise NetworkError(
+                        f"{where} (last): logits are not requantised; expected activation 'none', req_shift 0 "
+                        f"and all multipliers 0, got {layer.activation!r}, {layer.req_shift}, "
+                        f"mult max {int(layer.mult.max(initial=0))}"
+                    )
+            else:
+                if layer.activation not in formats.ACTIVATIONS:
+                    raise NetworkError(
+                        f"{where}: hidden activation must be one of {formats.ACTIVATIONS}, got {layer.activation!r}"
+                    )
+                if not formats.MIN_REQ_SHIFT <= layer.req_shift <= formats.MAX_REQ_SHIFT:
+                    raise NetworkError(
+                        f"{where}: req_shift must be in {formats.MIN_REQ_SHIFT}..{formats.MAX_REQ_SHIFT}, "
+                        f"got {layer.req_shift}"
+                    )
+                MULT_FORMAT.check(layer.mult, f"{where} multiplier")
+            check_delta_shift(self.delta, layer.delta_shift, index)
+            bound = layer.sum_bound(wb)
+            too_big = np.abs(layer.bias) > bound
+            if np.any(too_big):
+                row = int(np.argmax(too_big))
+                raise NetworkError(f"{where}, row {row}: bias {layer.bias[row]} exceeds |b| <= sum_bound = {bound}")
+            if layer.acc_bits(wb) > formats.MAX_ACC_BITS:
+                raise NetworkError(
+                    f"{where}: accumulator needs {layer.acc_bits(wb)} bits, more than {formats.MAX_ACC_BITS} "
+                    f"(acc * M must fit int64); use fewer inputs or weight bits"
+                )
+            encode_layer(layer.weights, self.delta, layer.delta_shift, index)
