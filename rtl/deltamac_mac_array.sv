@@ -1,0 +1,169 @@
+// deltamac_mac_array: LANES signed multipliers, a pipelined adder tree and an accumulator.
+//
+// Per valid word: sum_p w_p * a_p is added to the accumulator; in_first restarts it, in_last
+// emits it (one out_valid pulse per neuron, out_acc = sum over the neuron's words). A neuron may
+// be a single word (in_first and in_last together) and neurons may follow back to back.
+// Arithmetic: products are exact (WEIGHT_BITS + ACT_BITS bits), the tree grows one bit per level
+// (exact up to ACC_BITS), the accumulator is ACC_BITS wide and wraps modulo 2**ACC_BITS; the
+// caller sizes ACC_BITS so that every neuron's sum fits (ARCHITECTURE.md section 1), so the
+// result is exact.
+//
+// Pipeline (LATENCY = 3 + ceil(log2(LANES)) cycles from the last word's in_valid to out_valid):
+//   stage 1: weight and activation registers          (DSP48E1 A/B registers)
+//   stage 2: product registers, one multiplier/lane    (DSP48E1 M register)
+//   stages 3..2+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
+//   last stage: accumulator acc = (first ? 0 : acc) + tree sum (the only loop: one adder level)
+// out_acc holds the accumulator register; it is the neuron's sum in the cycle out_valid is high.
+
+module deltamac_mac_array #(
+  parameter int LANES       = 16, // multipliers (lanes per word), 1..32
+  parameter int WEIGHT_BITS = 8,  // signed weight width, 2..18 (DSP48E1 B port)
+  parameter int ACT_BITS    = 9,  // signed activation width as fed, 2..25 (DSP48E1 A port)
+  parameter int ACC_BITS    = 32, // accumulator width (the generated package's ACC_BITS), >= 2
+  parameter int USER_WIDTH  = 1   // sideband sampled with in_last (>= 1)
+) (
+  input  logic                          clk,        // clock
+  input  logic                          rst,        // synchronous active-high reset
+  input  logic                          in_valid,   // a word of weights and activations is presented
+  input  logic [LANES*WEIGHT_BITS-1:0]  in_weights, // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS], signed
+  input  logic [LANES*ACT_BITS-1:0]     in_acts,    // lane p at [p*ACT_BITS +: ACT_BITS], signed (caller zeroes padded lanes)
+  input  logic                          in_first,   // first word of a neuron: restart the accumulator
+  input  logic                          in_last,    // last word of a neuron: emit the sum
+  input  logic [USER_WIDTH-1:0]         in_user,    // sideband, sampled with in_last
+  output logic                          out_valid,  // one pulse per neuron
+  output logic signed [ACC_BITS-1:0]    out_acc,    // sum over the neuron's words of sum_p w_p*a_p
+  output logic [USER_WIDTH-1:0]         out_user    // in_user of the neuron's last word
+);
+
+  // Adder tree levels.
+  localparam int TREE_LEVELS = (LANES > 1) ? $clog2(LANES) : 0;
+  // Exact product width.
+  localparam int PROD_BITS = WEIGHT_BITS + ACT_BITS;
+  // Cycles from the last word's in_valid to out_valid: operands, products, tree, accumulator.
+  localparam int LATENCY = 3 + TREE_LEVELS;
+  // Stages before the accumulator (delay of valid, first, last and the sideband).
+  localparam int TAG_STAGES = LATENCY - 1;
+
+  if (LANES < 1 || LANES > 32) begin : gen_lanes_check
+    initial $fatal(1, "deltamac_mac_array: LANES must be in 1..32, got %0d", LANES);
+  end
+  if (WEIGHT_BITS < 2 || WEIGHT_BITS > 18 || ACT_BITS < 2 || ACT_BITS > 25) begin : gen_operand_check
+    initial $fatal(1, "deltamac_mac_array: WEIGHT_BITS (%0d) must be in 2..18 and ACT_BITS (%0d) in 2..25 (one DSP48E1 per lane)",
+                   WEIGHT_BITS, ACT_BITS);
+  end
+  if (ACC_BITS < PROD_BITS || USER_WIDTH < 1) begin : gen_width_check
+    initial $fatal(1, "deltamac_mac_array: ACC_BITS (%0d) must be >= WEIGHT_BITS + ACT_BITS (%0d) and USER_WIDTH (%0d) >= 1",
+                   ACC_BITS, PROD_BITS, USER_WIDTH);
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Control: valid, first, last and sideband, delayed to the accumulator stage's input.
+  logic [TAG_STAGES-1:0]            valid_q;
+  logic [TAG_STAGES-1:0]            first_q;
+  logic [TAG_STAGES-1:0]            last_q;
+  logic [TAG_STAGES*USER_WIDTH-1:0] user_q;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      valid_q <= '0;
+    end else begin
+      valid_q <= TAG_STAGES'({valid_q, in_valid});
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    first_q <= TAG_STAGES'({first_q, in_first});
+    last_q  <= TAG_STAGES'({last_q, in_last});
+    user_q  <= (TAG_STAGES*USER_WIDTH)'({user_q, in_user});
+  end
+
+  logic                  acc_valid;
+  logic                  acc_first;
+  logic                  acc_last;
+  logic [USER_WIDTH-1:0] acc_user;
+  assign acc_valid = valid_q[TAG_STAGES-1];
+  assign acc_first = first_q[TAG_STAGES-1];
+  assign acc_last  = last_q[TAG_STAGES-1];
+  assign acc_user  = user_q[TAG_STAGES*USER_WIDTH-1 -: USER_WIDTH];
+
+  // ---------------------------------------------------------------------------------------------
+  // Stages 1-2: operand registers and registered multipliers.
+  logic [LANES*WEIGHT_BITS-1:0] weights_q;
+  logic [LANES*ACT_BITS-1:0]    acts_q;
+
+  always_ff @(posedge clk) begin
+    weights_q <= in_weights;
+    acts_q    <= in_acts;
+  end
+
+  // Adder tree: level 0 holds the products, level lv has ceil(LANES / 2**lv) nodes of
+  // PROD_BITS + lv bits (exact), capped at ACC_BITS (the accumulator wraps there anyway);
+  // node n adds nodes 2n and 2n+1 of the level below (or passes 2n on).
+  for (genvar lv = 0; lv <= TREE_LEVELS; lv++) begin : gen_level
+    localparam int NODES = (LANES + (1 << lv) - 1) >> lv;
+    localparam int BITS = (PROD_BITS + lv < ACC_BITS) ? PROD_BITS + lv : ACC_BITS;
+    logic [NODES*BITS-1:0] node_d;
+    logic [NODES*BITS-1:0] node_q;
+
+    if (lv == 0) begin : gen_products
+      for (genvar p = 0; p < LANES; p++) begin : gen_lane
+        (* use_dsp = "yes" *)
+        logic signed [PROD_BITS-1:0] product;
+        assign product = $signed(weights_q[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q[p*ACT_BITS +: ACT_BITS]);
+        assign node_d[p*BITS +: BITS] = product;
+      end
+    end else begin : gen_adders
+      localparam int PREV_NODES = (LANES + (1 << (lv - 1)) - 1) >> (lv - 1);
+      localparam int PREV_BITS = (PROD_BITS + lv - 1 < ACC_BITS) ? PROD_BITS + lv - 1 : ACC_BITS;
+      for (genvar n = 0; n < NODES; n++) begin : gen_node
+        logic signed [BITS-1:0] left;
+        assign left = BITS'($signed(gen_level[lv-1].node_q[2*n*PREV_BITS +: PREV_BITS]));
+        if (2 * n + 1 < PREV_NODES) begin : gen_add
+          logic signed [BITS-1:0] right;
+          assign right = BITS'($signed(gen_level[lv-1].node_q[(2*n+1)*PREV_BITS +: PREV_BITS]));
+          assign node_d[n*BITS +: BITS] = left + right;
+        end else begin : gen_pass
+          assign node_d[n*BITS +: BITS] = left;
+        end
+      end
+    end
+
+    always_ff @(posedge clk) begin
+      node_q <= node_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Accumulator.
+  logic signed [ACC_BITS-1:0] word_sum;
+  logic signed [ACC_BITS-1:0] acc_q;
+  logic                       out_valid_q;
+  logic [USER_WIDTH-1:0]      out_user_q;
+
+  assign word_sum = ACC_BITS'($signed(gen_level[TREE_LEVELS].node_q));
+
+  always_ff @(posedge clk) begin
+    if (acc_valid) begin
+      acc_q <= (acc_first ? '0 : acc_q) + word_sum;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      out_valid_q <= 1'b0;
+    end else begin
+      out_valid_q <= acc_valid && acc_last;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (acc_valid && acc_last) begin
+      out_user_q <= acc_user;
+    end
+  end
+
+  assign out_valid = out_valid_q;
+  assign out_acc   = acc_q;
+  assign out_user  = out_user_q;
+
+endmodule

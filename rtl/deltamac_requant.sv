@@ -1,0 +1,153 @@
+// deltamac_requant: acc + bias, then y = clamp(((acc + bias) * M + 2**(k-1)) >> k, lo, hi).
+//
+// ARCHITECTURE.md section 1: `>>` floors (arithmetic shift), so with + 2**(k-1) the rounding
+// is half up; lo, hi = -2**(ACT_BITS-1), 2**(ACT_BITS-1)-1 (in_out_signed, clamp/hardtanh) or
+// 0, 2**ACT_BITS-1 (relu). Saturates, never wraps. Also outputs the raw acc + bias (logits).
+// acc + bias is computed at ACC_BITS (it fits by construction of ACC_BITS); the product
+// (acc + bias) * M is exact in ACC_BITS + MULT_BITS bits (M is unsigned). The rounding uses
+//   floor((x + 2**(k-1)) / 2**k) = floor((floor(x / 2**(k-1)) + 1) / 2),
+// i.e. t = x >>> (k-1), y = (t + 1) >>> 1, which needs no 2**(k-1) constant wider than x and is
+// exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
+//
+// Pipeline, one neuron per cycle, LATENCY = 5 cycles from in_valid to out_valid:
+//   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A/B registers)
+//   stage 2: partial products                                       (DSP48E1 M register)
+//   stage 3: product sum_q * M; for ACC_BITS > 25 synthesis splits it over two DSP48E1 and adds
+//            the partial products in the second one's post-adder     (DSP48E1 P register)
+//   stage 4: t = product >>> (k-1), y = (t + 1) >>> 1                 (shifter + one adder)
+//   stage 5: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+
+module deltamac_requant #(
+  parameter int ACC_BITS   = 32, // accumulator width (signed), 2..48
+  parameter int BIAS_BITS  = 32, // bias width (signed), 1..ACC_BITS
+  parameter int MULT_BITS  = 16, // multiplier M width (unsigned), >= 1
+  parameter int ACT_BITS   = 8,  // output activation width, 2..ACC_BITS
+  parameter int SHIFT_BITS = 6,  // width of the requantisation shift k (>= 1)
+  parameter int USER_WIDTH = 1   // sideband carried alongside (>= 1)
+) (
+  input  logic                         clk,           // clock
+  input  logic                         rst,           // synchronous active-high reset
+  input  logic                         in_valid,      // a neuron's accumulator is presented
+  input  logic signed [ACC_BITS-1:0]   in_acc,        // sum_i w_i * a_i (without bias)
+  input  logic signed [BIAS_BITS-1:0]  in_bias,       // the neuron's bias
+  input  logic [MULT_BITS-1:0]         in_mult,       // unsigned M
+  input  logic [SHIFT_BITS-1:0]        in_shift,      // k >= 1
+  input  logic                         in_out_signed, // 1: clamp to [-2^(ACT_BITS-1), 2^(ACT_BITS-1)-1]; 0: relu to [0, 2^ACT_BITS-1]
+  input  logic [USER_WIDTH-1:0]        in_user,       // sideband, delayed by LATENCY
+  output logic                         out_valid,     // out_act, out_logit and out_user are valid
+  output logic [ACT_BITS-1:0]          out_act,       // requantised activation (bit pattern)
+  output logic signed [ACC_BITS-1:0]   out_logit,     // acc + bias (the last layer's logit)
+  output logic [USER_WIDTH-1:0]        out_user       // in_user of this neuron
+);
+
+  // Cycles from in_valid to out_valid.
+  localparam int LATENCY = 5;
+  // Exact width of (acc + bias) * M.
+  localparam int PROD_BITS = ACC_BITS + MULT_BITS;
+  // Width of t + 1 (t = product >>> (k-1) may be the largest PROD_BITS value).
+  localparam int RND_BITS = PROD_BITS + 1;
+
+  if (ACC_BITS < 2 || ACC_BITS > 48 || BIAS_BITS < 1 || BIAS_BITS > ACC_BITS) begin : gen_acc_check
+    initial $fatal(1, "deltamac_requant: ACC_BITS (%0d) must be in 2..48 and BIAS_BITS (%0d) in 1..ACC_BITS",
+                   ACC_BITS, BIAS_BITS);
+  end
+  if (ACT_BITS < 2 || ACT_BITS > ACC_BITS || MULT_BITS < 1 || SHIFT_BITS < 1 || USER_WIDTH < 1) begin : gen_width_check
+    initial $fatal(1, "deltamac_requant: need 2 <= ACT_BITS (%0d) <= ACC_BITS, MULT_BITS (%0d) >= 1, SHIFT_BITS (%0d) >= 1, USER_WIDTH (%0d) >= 1",
+                   ACT_BITS, MULT_BITS, SHIFT_BITS, USER_WIDTH);
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Control and per-neuron operands travelling with the data.
+  logic [LATENCY-1:0]            valid_q;
+  logic [LATENCY*USER_WIDTH-1:0] user_q;
+  logic [4*ACC_BITS-1:0]         logit_q;   // stages 2..5
+  logic [3*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..3
+  logic [4-1:0]                  signed_q;  // stages 1..4
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      valid_q <= '0;
+    end else begin
+      valid_q <= LATENCY'({valid_q, in_valid});
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 1: bias add.
+  logic signed [ACC_BITS-1:0]  sum_q;
+  logic [MULT_BITS-1:0]        mult_q;
+
+  always_ff @(posedge clk) begin
+    user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
+    shift_q  <= (3*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
+    signed_q <= 4'({signed_q, in_out_signed});
+    sum_q    <= in_acc + ACC_BITS'(in_bias);
+    mult_q   <= in_mult;
+    logit_q  <= (4*ACC_BITS)'({logit_q, sum_q});
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stages 2-3: product (acc + bias) * M.
+  (* use_dsp = "yes" *)
+  logic signed [PROD_BITS-1:0] prod_m_q;
+  logic signed [PROD_BITS-1:0] prod_q;
+
+  always_ff @(posedge clk) begin
+    prod_m_q <= sum_q * $signed({1'b0, mult_q});
+    prod_q   <= prod_m_q;
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 4: t = product >>> (k-1); y = (t + 1) >>> 1.
+  logic signed [PROD_BITS-1:0] scaled;
+  logic signed [PROD_BITS-1:0] rounded_d;
+  logic signed [PROD_BITS-1:0] rounded_q;
+
+  assign scaled    = prod_q >>> shift_q[3*SHIFT_BITS-1 -: SHIFT_BITS];
+  // (t + 1) >>> 1 fits PROD_BITS again; the cast drops the duplicated sign bit.
+  assign rounded_d = PROD_BITS'((RND_BITS'(scaled) + RND_BITS'(1)) >>> 1);
+
+  always_ff @(posedge clk) begin
+    rounded_q <= rounded_d;
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 5: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
+  // Unsigned: negative -> 0; any bit in [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
+  logic                rnd_signed;     // clamp (1) or relu (0) for this neuron
+  logic                rnd_negative;   // y < 0
+  logic                signed_over;    // y outside the signed ACT_BITS range
+  logic                unsigned_over;  // y >= 2**ACT_BITS (when y >= 0)
+  logic [ACT_BITS-1:0] rnd_low;        // y's low ACT_BITS bits (y when in range)
+  logic [ACT_BITS-1:0] act_d;
+  logic [ACT_BITS-1:0] act_q;
+
+  assign rnd_signed    = signed_q[3];
+  assign rnd_negative  = rounded_q[PROD_BITS-1];
+  assign signed_over   = rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rnd_negative}};
+  assign unsigned_over = |rounded_q[PROD_BITS-2:ACT_BITS];
+  assign rnd_low       = rounded_q[ACT_BITS-1:0];
+
+  always_comb begin
+    act_d = rnd_low;
+    if (rnd_signed) begin
+      if (signed_over) begin
+        act_d = {rnd_negative, {(ACT_BITS-1){!rnd_negative}}};
+      end
+    end else if (rnd_negative) begin
+      act_d = '0;
+    end else if (unsigned_over) begin
+      act_d = '1;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    act_q <= act_d;
+  end
+
+  assign out_valid = valid_q[LATENCY-1];
+  assign out_act   = act_q;
+  assign out_logit = logit_q[4*ACC_BITS-1 -: ACC_BITS];
+  assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
+
+endmodule
