@@ -1,0 +1,155 @@
+"""Command line of the golden model: export a random network, evaluate an export, report its bits.
+
+  python -m model export-random --out build/tiny --topology 784-32-10 --lanes 16 \\
+      --scheme fixed_reference --delta-bits 4 --weight-bits 8 --group row --seed 1
+  python -m model eval --build build/tiny [--dataset fashion-mnist] [--limit N]
+  python -m model report --build build/tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from model.accounting import XC7S15_RAMB18, bram18_tiles, stored_bits
+from model.datasets import DATASETS, DatasetError, load_dataset
+from model.export import export_network, load_export
+from model.formats import ACTIVATIONS, DeltaFormat, FormatError, Scheme
+from model.inference import predict
+from model.memfile import MemFileError
+from model.random_net import random_network
+
+CALIBRATION_IMAGES = 512
+
+
+def _topology(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split("-")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"topology must look like 784-32-10, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"topology needs at least two positive sizes, got {text!r}")
+    return sizes
+
+
+def _group(text: str) -> int | None:
+    if text == "row":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"group must be 'row' or a positive integer, got {text!r}") from None
+
+
+def _scheme(text: str) -> Scheme:
+    try:
+        return Scheme.from_name(text)
+    except FormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_export_random(args) -> None:
+    delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
+    fmt = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group)
+    calibration = None
+    if args.calibration != "random":
+        if args.topology[0] != 784:
+            raise FormatError(f"--calibration {args.calibration} needs 784 inputs; use --calibration random")
+        images, _ = load_dataset(args.calibration, "train")
+        calibration = images[np.random.default_rng(args.seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
+    net = random_network(args.topology, fmt, args.seed, calibration, args.delta_shift, args.activation)
+    name = args.name or f"random-{'-'.join(map(str, args.topology))}-seed{args.seed}"
+    manifest = export_network(net, args.out, args.lanes, name)
+    print(
+        f"[model] exported {name}: {fmt.describe()}, lanes {args.lanes}, ACC_BITS {net.acc_bits}, "
+        f"compression {manifest['accounting']['compression_ratio']:.2f}x -> {args.out}"
+    )
+
+
+def cmd_eval(args) -> None:
+    net, manifest = load_export(args.build)
+    images, labels = load_dataset(args.dataset, "test")
+    if args.limit:
+        images, labels = images[: args.limit], labels[: args.limit]
+    start = time.perf_counter()
+    predictions = predict(net, images)
+    seconds = time.perf_counter() - start
+    accuracy = float(np.mean(predictions == labels))
+    print(
+        f"[model] golden model {manifest.get('name', args.build)} on {args.dataset} test: "
+        f"accuracy {accuracy:.4f} ({int(np.sum(predictions == labels))}/{len(labels)}), "
+        f"{len(labels)} images in {seconds:.2f} s"
+    )
+
+
+def cmd_report(args) -> None:
+    net, manifest = load_export(args.build)
+    account = stored_bits(net, manifest["lanes"])
+    print(f"[model] {manifest.get('name', args.build)}: {net.delta.describe()}, lanes {manifest['lanes']}, "
+          f"topology {'-'.join(map(str, net.topology))}, ACC_BITS {net.acc_bits}")
+    header = f"{'layer':>6} {'n_in':>6} {'n_out':>6} {'delta':>10} {'ref':>8} {'padding':>8} {'stored':>10} {'8-bit':>10}"
+    print(header)
+    rows = [(str(i), layer.n_in, layer.n_out, bits) for i, (layer, bits) in enumerate(zip(net.layers, account.layers))]
+    rows.append(("total", "", "", account.total))
+    for label, n_in, n_out, bits in rows:
+        print(f"{label:>6} {n_in:>6} {n_out:>6} {bits.delta_bits:>10} {bits.reference_bits:>8} "
+              f"{bits.padding_bits:>8} {bits.stored_bits:>10} {bits.baseline_bits:>10}")
+    print(f"compression vs 8-bit plain weights: {account.compression_ratio:.3f}x")
+    total_tiles = 0
+    for rom, entry in manifest["roms"].items():
+        tiles = bram18_tiles(entry["width"], entry["depth"])
+        total_tiles += tiles
+        print(f"ROM {rom:<5} {entry['width']:>4} bits x {entry['depth']:>6} words = {entry['width'] * entry['depth']:>8} bits, "
+              f"{tiles} RAMB18")
+    print(f"block RAM if every ROM is a block ROM: {total_tiles} of {XC7S15_RAMB18} RAMB18 tiles on the XC7S15")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    export = commands.add_parser("export-random", help="export a seeded random network (RTL tests)")
+    export.add_argument("--out", required=True, help="export directory, e.g. build/tiny")
+    export.add_argument("--topology", type=_topology, default=[784, 32, 10], help="e.g. 784-32-10")
+    export.add_argument("--lanes", type=int, default=16, help="MAC lanes P (1..32)")
+    export.add_argument("--scheme", type=_scheme, default=Scheme.FIXED_REFERENCE,
+                        help="plain | fixed_reference | consecutive")
+    export.add_argument("--weight-bits", type=int, default=8)
+    export.add_argument("--delta-bits", type=int, default=None, help="default 4 (weight bits for plain)")
+    export.add_argument("--group", type=_group, default=None, help="'row' or weights per reference group")
+    export.add_argument("--delta-shift", type=int, default=0, help="s: delta step 2**s")
+    export.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden layers")
+    export.add_argument("--seed", type=int, default=1)
+    export.add_argument("--calibration", choices=(*DATASETS, "random"), default="fashion-mnist",
+                        help=f"{CALIBRATION_IMAGES} training images (or random pixels) that set biases and multipliers")
+    export.add_argument("--name", default=None, help="network name in the manifest")
+    export.set_defaults(run=cmd_export_random)
+
+    evaluate = commands.add_parser("eval", help="golden-model accuracy of an export on a test set")
+    evaluate.add_argument("--build", required=True, help="export directory")
+    evaluate.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    evaluate.add_argument("--limit", type=int, default=None, help="first N test images only")
+    evaluate.set_defaults(run=cmd_eval)
+
+    report = commands.add_parser("report", help="bit accounting and block RAM of an export")
+    report.add_argument("--build", required=True, help="export directory")
+    report.set_defaults(run=cmd_report)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except (FormatError, DatasetError, MemFileError) as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
