@@ -1,0 +1,209 @@
+"""The deltamac.core file (FuseSoC CAPI2) as the single source of the FPGA file lists.
+
+Every flow reads its sources from here: the Yosys drivers (scripts/synth_yosys.py,
+scripts/pnr_ecp5.py), the Vivado TCL (through the Tcl file written by `python -m
+scripts.corefile tcl`), and the tests. `build/s15/` in the core file stands for the export
+directory of a network (`build/<config>/`, ARCHITECTURE.md section 4) and is replaced by the
+directory asked for.
+
+The reader understands the YAML subset the core file is written in (block mappings, block
+sequences of scalars, flow sequences `[a, b]`, comments); anything else is rejected with the
+line number, so a core file edit cannot be misread silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORE_FILE = REPO / "deltamac.core"
+DEFAULT_BUILD = "build/s15"
+
+
+class CoreFileError(ValueError):
+    """The core file is outside the supported subset or lacks an entry."""
+
+
+def _scalar(text: str, where: str) -> object:
+    text = text.strip()
+    if text.startswith(("&", "*", "|", ">", "{", "!")) or text.startswith("<<"):
+        raise CoreFileError(f"{where}: unsupported YAML construct {text!r}")
+    if text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1].strip()
+        return [_scalar(item, where) for item in inner.split(",")] if inner else []
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    return text
+
+
+def _strip_comment(line: str) -> str:
+    return re.sub(r"(^|\s)#.*$", "", line).rstrip()
+
+
+def parse_core(text: str, name: str = "core") -> dict:
+    """Parse the core file subset into nested dicts/lists."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "CAPI=2:":
+        raise CoreFileError(f"{name}:1: a CAPI2 core file starts with 'CAPI=2:'")
+    items: list[tuple[int, int, str]] = []
+    for number, raw in enumerate(lines[1:], start=2):
+        line = _strip_comment(raw)
+        if not line.strip():
+            continue
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            raise CoreFileError(f"{name}:{number}: tab in indentation")
+        items.append((number, len(line) - len(line.lstrip()), line.strip()))
+
+    def block(pos: int, indent: int) -> tuple[object, int]:
+        number, _, first = items[pos]
+        if first.startswith("- "):
+            seq: list[object] = []
+            while pos < len(items) and items[pos][1] == indent and items[pos][2].startswith("- "):
+                number, _, content = items[pos]
+                seq.append(_scalar(content[2:], f"{name}:{number}"))
+                pos += 1
+            return seq, pos
+        mapping: dict[str, object] = {}
+        while pos < len(items) and items[pos][1] == indent:
+            number, _, content = items[pos]
+            where = f"{name}:{number}"
+            key, sep, rest = content.partition(":")
+            if not sep or (rest and not rest.startswith(" ")) or content.startswith("- "):
+                raise CoreFileError(f"{where}: expected 'key: value', got {content!r}")
+            key = key.strip()
+            if key in mapping:
+                raise CoreFileError(f"{where}: duplicate key {key!r}")
+            pos += 1
+            if rest.strip():
+                mapping[key] = _scalar(rest, where)
+            elif pos < len(items) and items[pos][1] > indent:
+                mapping[key], pos = block(pos, items[pos][1])
+            else:
+                mapping[key] = None
+        if pos < len(items) and items[pos][1] > indent:
+            raise CoreFileError(f"{name}:{items[pos][0]}: unexpected indentation")
+        return mapping, pos
+
+    if not items:
+        raise CoreFileError(f"{name}: empty core file")
+    tree, end = block(0, items[0][1])
+    if end != len(items):
+        raise CoreFileError(f"{name}:{items[end][0]}: unexpected indentation")
+    return tree  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One core target resolved for an export directory: what every flow needs to know."""
+
+    name: str
+    toplevel: str
+    part: str | None
+    sources: tuple[Path, ...]  # SystemVerilog in dependency order (package first)
+    mem_files: tuple[Path, ...]  # ROM images ($readmemh)
+    constraints: tuple[Path, ...]  # XDC files
+
+    def missing(self) -> list[Path]:
+        """Files the target references that do not exist."""
+        return [p for p in (*self.sources, *self.mem_files, *self.constraints) if not p.is_file()]
+
+
+def load_core(path: Path = CORE_FILE) -> dict:
+    """The parsed core file."""
+    return parse_core(path.read_text(), str(path))
+
+
+def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dict | None = None) -> Target:
+    """The files of `target` with `build/s15/` replaced by `build_dir` (absolute paths)."""
+    core = core if core is not None else load_core()
+    try:
+        spec = core["targets"][target]
+    except KeyError:
+        raise CoreFileError(f"deltamac.core has no target {target!r}") from None
+    build = (REPO / build_dir).resolve()
+    by_type: dict[str, list[Path]] = {"systemVerilogSource": [], "mem": [], "xdc": []}
+    for fileset in spec["filesets"]:
+        try:
+            entry = core["filesets"][fileset]
+        except KeyError:
+            raise CoreFileError(f"target {target!r} uses unknown fileset {fileset!r}") from None
+        file_type = entry["file_type"]
+        if file_type not in by_type:
+            raise CoreFileError(f"fileset {fileset!r}: unsupported file_type {file_type!r}")
+        for name in entry["files"]:
+            if name.startswith(DEFAULT_BUILD + "/"):
+                by_type[file_type].append(build / name[len(DEFAULT_BUILD) + 1 :])
+            else:
+                by_type[file_type].append(REPO / name)
+    part = (spec.get("tools") or {}).get("vivado", {}).get("part")
+    return Target(
+        name=target,
+        toplevel=spec["toplevel"],
+        part=part,
+        sources=tuple(by_type["systemVerilogSource"]),
+        mem_files=tuple(by_type["mem"]),
+        constraints=tuple(by_type["xdc"]),
+    )
+
+
+def require_files(target: Target) -> None:
+    """Fail loudly, naming every missing file and how to produce the export."""
+    missing = target.missing()
+    if missing:
+        listing = "\n  ".join(str(p) for p in missing)
+        raise FileNotFoundError(
+            f"target {target.name!r} references missing files:\n  {listing}\n"
+            "export a network first (e.g. `python -m model export-random --out build/<config> ...`, "
+            "see docs/fpga.md) and check that every RTL file of deltamac.core exists"
+        )
+
+
+def _tcl_list(paths: tuple[Path, ...]) -> str:
+    return "[list " + " ".join("{" + str(p) + "}" for p in paths) + "]"
+
+
+def tcl_text(target: Target) -> str:
+    """A Tcl file setting the variables the Vivado scripts read (scripts/vivado_*.tcl)."""
+    return "\n".join(
+        [
+            f"# Generated from deltamac.core target {target.name!r} by scripts/corefile.py; do not edit.",
+            f"set deltamac_target {target.name}",
+            f"set deltamac_top {target.toplevel}",
+            f"set deltamac_part {target.part}",
+            f"set deltamac_sources {_tcl_list(target.sources)}",
+            f"set deltamac_mem_files {_tcl_list(target.mem_files)}",
+            f"set deltamac_constraints {_tcl_list(target.constraints)}",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["tcl", "list"], help="tcl: write a Tcl variables file; list: print files")
+    parser.add_argument("--target", default="default", help="core target (default, lint, synth, board)")
+    parser.add_argument("--build", default=DEFAULT_BUILD, help="export directory build/<config>")
+    parser.add_argument("--out", type=Path, help="output file (tcl)")
+    args = parser.parse_args(argv)
+    target = resolve_target(args.target, args.build)
+    require_files(target)
+    if args.command == "list":
+        for path in (*target.sources, *target.mem_files, *target.constraints):
+            print(path)
+        return 0
+    if args.out is None:
+        parser.error("tcl needs --out")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(tcl_text(target))
+    print(f"[corefile] wrote {args.out} (target {target.name}, top {target.toplevel}, part {target.part})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
