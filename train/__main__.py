@@ -1,0 +1,69 @@
+"""CLI: python -m train --config paper|s15 --scheme ... (see docs/train.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from model.datasets import DatasetError
+from model.formats import FormatError
+from train.config import ACTIVATIONS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
+from train.trainer import run
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--hidden must be comma-separated layer sizes like 64,32, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = RunConfig()
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    parser.add_argument("--config", default=defaults.config, help=f"topology preset: {', '.join(PRESETS)}")
+    parser.add_argument("--hidden", help="custom hidden layer sizes, e.g. 64,32 (build dir mlp-<topology>)")
+    parser.add_argument("--scheme", default=defaults.scheme, help=", ".join(SCHEMES))
+    parser.add_argument("--delta-bits", type=int, default=defaults.delta_bits)
+    parser.add_argument("--weight-bits", type=int, default=defaults.weight_bits,
+                        help="plain: the weight bits; delta schemes: reference/decoded weight bits")
+    parser.add_argument("--group", default="row", help="weights per reference: 'row' or a divisor of every n_in")
+    parser.add_argument("--activation", default=defaults.activation, help=", ".join(ACTIVATIONS))
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--float-epochs", type=int, help="float pre-training epochs (default: a third)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--lanes", type=int, default=defaults.lanes)
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
+    parser.add_argument("--dataset", default=defaults.dataset)
+    parser.add_argument("--data-root", help="dataset directory (default: the model.datasets default)")
+    parser.add_argument("--build-root", default=defaults.build_root)
+    parser.add_argument("--threads", type=int, default=defaults.threads)
+    parser.add_argument("--resume", action="store_true", help="continue from checkpoint.pt in the build dir")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    return RunConfig(
+        config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
+        group=parse_group(args.group), epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
+        lanes=args.lanes, activation=args.activation,
+        hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
+        batch_size=args.batch_size, lr=args.lr, dataset=args.dataset, data_root=args.data_root,
+        build_root=args.build_root, threads=args.threads,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        run(config_from_args(args), resume=args.resume)
+    except (ConfigError, DatasetError, FormatError) as err:
+        print(f"python -m train: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

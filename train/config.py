@@ -1,0 +1,170 @@
+"""Run configuration: presets, option checking and where a run's files go."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from model.formats import DeltaFormat, FormatError, Scheme
+
+IN_PIXELS, NUM_CLASSES = 784, 10
+# Hidden layer sizes of the named topologies (input 784 and output 10 are implied).
+PRESETS: dict[str, tuple[int, ...]] = {
+    # The published network.
+    "paper": (150, 16, 400, 120, 84),
+    # The most accurate MLP whose compressed store fits the XC7S15 beside the core at P=16,
+    # fixed_reference 4-bit (chosen by `python -m train.fit`, see docs/train.md).
+    "s15": (72,),
+}
+SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
+ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
+DELTA_BITS_RANGE = (2, 8)
+PLAIN_WEIGHT_BITS_RANGE = (2, 8)
+DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
+
+
+class ConfigError(ValueError):
+    """A run option that cannot work; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    config: str = "s15"
+    scheme: str = DEFAULT_SCHEME
+    weight_bits: int = DEFAULT_WEIGHT_BITS
+    delta_bits: int = DEFAULT_DELTA_BITS
+    group: int | None = None  # None: one reference per row
+    epochs: int = 18
+    float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
+    seed: int = DEFAULT_SEED
+    lanes: int = 16
+    activation: str = "relu"
+    hidden: tuple[int, ...] | None = None  # None: the preset's hidden sizes
+    limit_train: int | None = None
+    batch_size: int = 256
+    lr: float = 2e-3
+    dataset: str = "fashion-mnist"
+    data_root: str | None = None
+    build_root: str = "build"
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.config not in PRESETS and self.hidden is None:
+            raise ConfigError(
+                f"unknown preset {self.config!r}; expected one of: {', '.join(PRESETS)} "
+                "(or give --hidden for a custom topology)"
+            )
+        if self.scheme not in SCHEMES:
+            raise ConfigError(f"unknown scheme {self.scheme!r}; expected one of: {', '.join(SCHEMES)}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"unknown activation {self.activation!r}; expected one of: {', '.join(ACTIVATIONS)}"
+            )
+        if self.scheme == "plain":
+            _check_range("--weight-bits for scheme plain", self.weight_bits, PLAIN_WEIGHT_BITS_RANGE)
+        if self.scheme in ("fixed_reference", "consecutive"):
+            _check_range("--delta-bits", self.delta_bits, DELTA_BITS_RANGE)
+            if self.weight_bits < self.delta_bits:
+                raise ConfigError(
+                    f"--weight-bits {self.weight_bits} is smaller than --delta-bits {self.delta_bits}: "
+                    "decoded weights must be at least as wide as the deltas"
+                )
+        for name in ("epochs", "lanes", "batch_size", "threads"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.float_epochs is not None and not 0 <= self.float_epochs <= self.epochs:
+            raise ConfigError(f"--float-epochs must be in 0..{self.epochs}, got {self.float_epochs}")
+        if self.limit_train is not None and self.limit_train < self.batch_size:
+            raise ConfigError(
+                f"--limit-train {self.limit_train} is smaller than one batch ({self.batch_size} images)"
+            )
+        if any(n < 1 for n in self.hidden_sizes):
+            raise ConfigError(f"hidden layer sizes must be positive, got {self.hidden_sizes}")
+        if self.delta_format is not None:
+            for index, n_in in enumerate(self.sizes[:-1]):
+                try:
+                    self.delta_format.group_size(n_in)
+                except FormatError as err:
+                    raise ConfigError(f"--group: layer {index} of {self.topology_name}: {err}") from None
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        return self.hidden if self.hidden is not None else PRESETS[self.config]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (IN_PIXELS, *self.hidden_sizes, NUM_CLASSES)
+
+    @property
+    def topology_name(self) -> str:
+        return "-".join(str(n) for n in self.sizes)
+
+    @property
+    def quantized(self) -> bool:
+        return self.scheme != "float"
+
+    @property
+    def n_float_epochs(self) -> int:
+        if not self.quantized:
+            return self.epochs
+        return self.float_epochs if self.float_epochs is not None else math.ceil(self.epochs / 3)
+
+    @property
+    def delta_format(self) -> DeltaFormat | None:
+        """The golden model's storage format, None for scheme float."""
+        if not self.quantized:
+            return None
+        scheme = Scheme.from_name(self.scheme)
+        delta_bits = self.weight_bits if scheme == Scheme.PLAIN else self.delta_bits
+        try:
+            return DeltaFormat(scheme, self.weight_bits, delta_bits, self.group)
+        except FormatError as err:
+            raise ConfigError(str(err)) from None
+
+    @property
+    def variant(self) -> str:
+        """'' for the default variant, else a name holding every non-default storage option and the seed."""
+        if self.scheme == "float":
+            return f"float-seed{self.seed}"
+        if self.scheme == "plain":
+            return f"plain-w{self.weight_bits}-seed{self.seed}"
+        default = (self.scheme, self.weight_bits, self.delta_bits, self.group, self.seed) == (
+            DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, None, DEFAULT_SEED)
+        if default:
+            return ""
+        group = "row" if self.group is None else str(self.group)
+        return f"{self.scheme}-w{self.weight_bits}-d{self.delta_bits}-g{group}-seed{self.seed}"
+
+    @property
+    def run_name(self) -> str:
+        """The config name: the preset, or the topology for custom hidden sizes."""
+        return self.config if self.hidden is None else f"mlp-{self.topology_name}"
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.build_root) / self.run_name / self.variant
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["hidden"] = list(self.hidden_sizes)
+        return data
+
+
+def _check_range(what: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise ConfigError(f"{what} must be in {low}..{high}, got {value}")
+
+
+def parse_group(text: str) -> int | None:
+    """'row' -> None (one reference per row), else a positive group size."""
+    if text == "row":
+        return None
+    try:
+        group = int(text)
+    except ValueError:
+        raise ConfigError(f"--group must be 'row' or a positive integer, got {text!r}") from None
+    if group < 1:
+        raise ConfigError(f"--group must be 'row' or a positive integer, got {group}")
+    return group

@@ -1,0 +1,210 @@
+"""One training run: float pre-training, quantisation-aware training, export, bit-exact check,
+report.json. Deterministic for a seed and resumable from `checkpoint.pt` in the run's build dir."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from model.accounting import stored_bits
+from model.datasets import load_dataset
+from model.export import export_network, load_export
+from model.inference import predict
+from model.network import QuantNetwork
+from train.config import ConfigError, RunConfig
+from train.fit import bram18_estimate
+from train.intsim import IntegerSimulation
+from train.net import DeltaMLP, predict_float
+
+VALIDATION_IMAGES = 5000  # the last images of the training set, for model selection
+CALIBRATION_IMAGES = 5000
+LABEL_SMOOTHING = 0.1
+WEIGHT_DECAY = 5e-4
+QAT_LR_FACTOR = 0.5  # quantisation-aware training fine-tunes a trained network
+FLOAT_BITS = 32
+CHECKPOINT = "checkpoint.pt"
+REPORT = "report.json"
+
+
+class ExportMismatch(RuntimeError):
+    """The exported network does not predict what the trained one does."""
+
+
+def load_splits(cfg: RunConfig):
+    """(train, validation, test) splits as (uint8 images, int64 labels) torch tensors."""
+    images, labels = load_dataset(cfg.dataset, "train", cfg.data_root)
+    test_images, test_labels = load_dataset(cfg.dataset, "test", cfg.data_root)
+    if len(images) <= VALIDATION_IMAGES:
+        raise ConfigError(f"the {cfg.dataset} training set has {len(images)} images, too few for validation")
+    train = as_tensors(images[:-VALIDATION_IMAGES][: cfg.limit_train], labels[:-VALIDATION_IMAGES][: cfg.limit_train])
+    val = as_tensors(images[-VALIDATION_IMAGES:], labels[-VALIDATION_IMAGES:])
+    return train, val, as_tensors(test_images, test_labels)
+
+
+def as_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels.astype(np.int64))
+
+
+def make_optimizer(model: DeltaMLP, lr: float) -> torch.optim.Optimizer:
+    """AdamW; weight decay only on the linear weights (not on biases, BatchNorm or scales)."""
+    decayed = [linear.weight for linear in model.linears]
+    ids = {id(p) for p in decayed}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    return torch.optim.AdamW([{"params": decayed, "weight_decay": WEIGHT_DECAY},
+                              {"params": rest, "weight_decay": 0.0}], lr=lr)
+
+
+def accuracy(predictions: np.ndarray, labels: torch.Tensor) -> float:
+    return float((torch.from_numpy(predictions) == labels).float().mean())
+
+
+def quant_predict(model: DeltaMLP, images: torch.Tensor) -> np.ndarray:
+    return IntegerSimulation(model.to_quant_network()).predict(images.numpy())
+
+
+def verify_export(net: QuantNetwork, out_dir: Path, images: np.ndarray) -> np.ndarray:
+    """Golden-model predictions of the export read back from out_dir; raises ExportMismatch unless
+    they equal the torch integer simulation of `net` on every image and the weights read back."""
+    loaded, _ = load_export(out_dir)
+    for index, (ours, theirs) in enumerate(zip(net.layers, loaded.layers)):
+        for name in ("weights", "bias", "mult", "req_shift", "delta_shift", "activation", "in_signed"):
+            if not np.array_equal(getattr(ours, name), getattr(theirs, name)):
+                raise ExportMismatch(f"{out_dir}: layer {index} {name} read back differs from the trained network")
+    golden = predict(loaded, images)
+    simulated = IntegerSimulation(net).predict(images)
+    differ = np.flatnonzero(golden != simulated)
+    if differ.size:
+        raise ExportMismatch(
+            f"{out_dir}: torch integer simulation and golden model disagree on {differ.size} of {len(images)} "
+            f"images (first: image {differ[0]}, torch {simulated[differ[0]]}, golden {golden[differ[0]]})"
+        )
+    return golden
+
+
+def run(cfg: RunConfig, resume: bool = False, log=print) -> dict:
+    """Train, export and check one configuration; returns (and writes) the report."""
+    torch.set_num_threads(cfg.threads)
+    out = cfg.out_dir
+    (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_splits(cfg)
+    torch.manual_seed(cfg.seed)
+    pixels = train_x.float() / 255.0
+    model = DeltaMLP(cfg.sizes, cfg.activation, cfg.delta_format, float(pixels.mean()), float(pixels.std()))
+    del pixels
+    optimizer = make_optimizer(model, cfg.lr)
+    shuffle = torch.Generator().manual_seed(cfg.seed)
+    state = {"epoch": 0, "best_val": -1.0, "best_model": None, "float_acc": None, "train_seconds": 0.0, "history": []}
+    checkpoint = out / CHECKPOINT
+    if resume and checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        if saved["config"] != cfg.to_json():
+            raise ConfigError(f"{checkpoint} was written by a different configuration ({saved['config']}); "
+                              "run without --resume to start over")
+        model.load_state_dict(saved["model"])
+        optimizer = make_optimizer(model, cfg.lr)
+        optimizer.load_state_dict(saved["optimizer"])
+        shuffle.set_state(saved["shuffle"])
+        state = saved["state"]
+        log(f"[train] resuming {out} after epoch {state['epoch']}")
+    out.mkdir(parents=True, exist_ok=True)
+    log(f"[train] {cfg.run_name} {cfg.topology_name} scheme={cfg.scheme} "
+        f"{cfg.delta_format.describe() if cfg.delta_format else ''} seed={cfg.seed} -> {out}")
+
+    n_float = cfg.n_float_epochs
+    for epoch in range(state["epoch"], cfg.epochs):
+        if epoch == n_float and not bool(model.quantizing):
+            optimizer = begin_quantization(model, state, cfg, train_x, test_x, test_y, log)
+        started = time.perf_counter()
+        quantizing = bool(model.quantizing)
+        phase_epochs = cfg.epochs - n_float if quantizing else n_float
+        phase_epoch = epoch - n_float if quantizing else epoch
+        base_lr = cfg.lr * (QAT_LR_FACTOR if quantizing else 1.0)
+        loss = train_epoch(model, optimizer, train_x, train_y, cfg.batch_size, shuffle, base_lr,
+                           phase_epoch, phase_epochs, f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}")
+        val_acc = accuracy(quant_predict(model, val_x) if quantizing else predict_float(model, val_x), val_y)
+        state["train_seconds"] += time.perf_counter() - started
+        state["history"].append({"epoch": epoch + 1, "phase": "qat" if quantizing else "float",
+                                 "loss": loss, "val_acc": val_acc})
+        if val_acc > state["best_val"]:
+            state["best_val"], state["best_model"] = val_acc, copy.deepcopy(model.state_dict())
+        state["epoch"] = epoch + 1
+        log(f"[train] epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}: loss {loss:.4f} "
+            f"val_acc {val_acc:.4f} (best {state['best_val']:.4f}) {state['train_seconds']:.0f}s")
+        torch.save({"config": cfg.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "shuffle": shuffle.get_state(), "state": state}, checkpoint)
+    if cfg.quantized and not bool(model.quantizing):  # all epochs were float: quantise after training
+        begin_quantization(model, state, cfg, train_x, test_x, test_y, log)
+    model.load_state_dict(state["best_model"])
+    return finish(model, state, cfg, test_x, test_y, out, log)
+
+
+def begin_quantization(model, state, cfg, train_x, test_x, test_y, log) -> torch.optim.Optimizer:
+    """Keep the best float network, record its test accuracy, and switch to QAT with a fresh optimizer."""
+    if state["best_model"] is not None:
+        model.load_state_dict(state["best_model"])
+    state["float_acc"] = accuracy(predict_float(model, test_x), test_y)
+    model.start_quantization(train_x[:CALIBRATION_IMAGES].float())
+    state["best_val"], state["best_model"] = -1.0, copy.deepcopy(model.state_dict())
+    log(f"[train] float network: test acc {state['float_acc']:.4f}; quantising with delta shifts "
+        f"{model.delta_shifts.tolist()}")
+    return make_optimizer(model, cfg.lr * QAT_LR_FACTOR)
+
+
+def train_epoch(model, optimizer, images, labels, batch_size, shuffle, base_lr, phase_epoch, phase_epochs, desc):
+    """One pass over the shuffled training set with a per-step cosine learning rate over the phase."""
+    model.train()
+    order = torch.randperm(len(images), generator=shuffle)
+    steps = len(images) // batch_size  # drop the ragged last batch (BatchNorm statistics)
+    total = 0.0
+    for step in tqdm(range(steps), desc=desc, leave=False, unit="batch"):
+        progress = (phase_epoch + step / steps) / phase_epochs
+        for group in optimizer.param_groups:
+            group["lr"] = base_lr * 0.5 * (1 + math.cos(math.pi * progress))
+        batch = order[step * batch_size:(step + 1) * batch_size]
+        loss = torch.nn.functional.cross_entropy(model(images[batch].float()), labels[batch],
+                                                 label_smoothing=LABEL_SMOOTHING)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total / steps
+
+
+def finish(model, state, cfg, test_x, test_y, out: Path, log) -> dict:
+    n_weights = sum(a * b for a, b in zip(cfg.sizes[:-1], cfg.sizes[1:]))
+    report = {
+        "dataset": cfg.dataset, "topology": list(cfg.sizes), "config": cfg.run_name, "variant": cfg.variant,
+        "scheme": cfg.scheme, "activation": cfg.activation, "weight_bits": cfg.weight_bits,
+        "delta_bits": None, "group": "row" if cfg.group is None else cfg.group,
+        "float_acc": state["float_acc"], "quant_acc": None, "val_acc": state["best_val"],
+        "weight_bits_plain": n_weights * 8, "weight_bits_stored": n_weights * FLOAT_BITS,
+        "compression_ratio": 8 / FLOAT_BITS, "lanes": cfg.lanes, "bram18": None,
+        "epochs": cfg.epochs, "float_epochs": cfg.n_float_epochs, "seed": cfg.seed,
+        "limit_train": cfg.limit_train, "train_seconds": round(state["train_seconds"], 1),
+        "history": state["history"],
+    }
+    if cfg.quantized:
+        net = model.to_quant_network()
+        export_network(net, out, cfg.lanes, f"{cfg.run_name}-{cfg.variant or 'default'}")
+        golden = verify_export(net, out, test_x.numpy())
+        bits = stored_bits(net, cfg.lanes)
+        report |= {
+            "delta_bits": cfg.delta_format.delta_bits, "delta_shifts": model.delta_shifts.tolist(),
+            "quant_acc": accuracy(golden, test_y), "integer_sim_equals_golden": True,
+            "weight_bits_plain": bits.total.baseline_bits, "weight_bits_stored": bits.total.stored_bits,
+            "compression_ratio": bits.compression_ratio,
+            "bram18": bram18_estimate(cfg.sizes, cfg.delta_format, cfg.lanes, model.hidden_format.signed),
+        }
+    else:
+        report["float_acc"] = accuracy(predict_float(model, test_x), test_y)
+    (out / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    log(f"[train] {out / REPORT}: float_acc {report['float_acc']:.4f} quant_acc {report['quant_acc']} "
+        f"stored/plain {report['weight_bits_stored']}/{report['weight_bits_plain']} bits, "
+        f"{report['train_seconds']}s training")
+    return report
