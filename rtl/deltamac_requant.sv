@@ -18,7 +18,7 @@
 //   stage 5: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
 
 module deltamac_requant #(
-  parameter int ACC_BITS   = 32, // accumulator width (signed), 2..48
+  parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
   parameter int BIAS_BITS  = 32, // bias width (signed), 1..ACC_BITS
   parameter int MULT_BITS  = 16, // multiplier M width (unsigned), >= 1
   parameter int ACT_BITS   = 8,  // output activation width, 2..ACC_BITS
@@ -47,8 +47,8 @@ module deltamac_requant #(
   // Width of t + 1 (t = product >>> (k-1) may be the largest PROD_BITS value).
   localparam int RND_BITS = PROD_BITS + 1;
 
-  if (ACC_BITS < 2 || ACC_BITS > 48 || BIAS_BITS < 1 || BIAS_BITS > ACC_BITS) begin : gen_acc_check
-    initial $fatal(1, "deltamac_requant: ACC_BITS (%0d) must be in 2..48 and BIAS_BITS (%0d) in 1..ACC_BITS",
+  if (ACC_BITS < 2 || ACC_BITS > 40 || BIAS_BITS < 1 || BIAS_BITS > ACC_BITS) begin : gen_acc_check
+    initial $fatal(1, "deltamac_requant: ACC_BITS (%0d) must be in 2..40 and BIAS_BITS (%0d) in 1..ACC_BITS",
                    ACC_BITS, BIAS_BITS);
   end
   if (ACT_BITS < 2 || ACT_BITS > ACC_BITS || MULT_BITS < 1 || SHIFT_BITS < 1 || USER_WIDTH < 1) begin : gen_width_check

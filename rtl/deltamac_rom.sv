@@ -19,24 +19,24 @@ module deltamac_rom #(
 
   if (WIDTH < 1 || DEPTH < 1) begin : gen_param_check
     initial $fatal(1, "deltamac_rom: WIDTH (%0d) and DEPTH (%0d) must both be >= 1", WIDTH, DEPTH);
-  end
+  end else begin : gen_memory
+    (* rom_style = "block", ram_style = "block" *)
+    logic [WIDTH-1:0] mem_q [DEPTH];
 
-  (* rom_style = "block", ram_style = "block" *)
-  logic [WIDTH-1:0] mem_q [DEPTH];
-
-  initial begin
-    if (INIT_FILE != "") begin
-      $readmemh(INIT_FILE, mem_q);
-    end else begin
-      for (int i = 0; i < DEPTH; i++) begin
-        mem_q[i] = '0;
+    initial begin
+      if (INIT_FILE != "") begin
+        $readmemh(INIT_FILE, mem_q);
+      end else begin
+        for (int i = 0; i < DEPTH; i++) begin
+          mem_q[i] = '0;
+        end
       end
     end
-  end
 
-  always_ff @(posedge clk) begin
-    if (rd_en) begin
-      rd_data <= mem_q[rd_addr];
+    always_ff @(posedge clk) begin
+      if (rd_en) begin
+        rd_data <= mem_q[rd_addr];
+      end
     end
   end
 
