@@ -1,0 +1,115 @@
+"""Build the Verilator whole-test-set harness for one export directory.
+
+    python -m sim.harness.build --export build/s15 [--out build/s15/harness] [--jobs 1]
+
+Compiles the files of deltamac.core's default target (the export's generated deltamac_net_pkg.sv,
+then rtl/) + deltamac_harness_top.sv + harness.cpp into <out>/harness. The build is skipped when a stamp of every input (sources,
+flags, Verilator version) is unchanged, so `make sim-full` only rebuilds what changed. The ROM
+contents are not compiled in: $readmemh reads them at run time from the working directory,
+which sim.harness.run sets to the export directory after checking it matches the binary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
+from scripts.corefile import resolve_target
+from sim.runner import REPO, require_tool
+
+HARNESS_DIR = Path(__file__).resolve().parent
+WRAPPER = HARNESS_DIR / "deltamac_harness_top.sv"
+MAIN_CPP = HARNESS_DIR / "harness.cpp"
+TOP = "deltamac_harness_top"
+BINARY_NAME = "harness"
+STAMP_NAME = "build.stamp"
+VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
+# Verilator's default for the generated model is -Os; -O2 simulates noticeably faster.
+MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+
+
+class HarnessBuildError(RuntimeError):
+    """Something needed for the build is missing or the build failed."""
+
+
+def harness_sources(export_dir: Path) -> list[Path]:
+    """Verilator inputs in dependency order: deltamac.core's default target (the export's package
+    first, then the RTL), the wrapper and the C++ main."""
+    target = resolve_target("default", export_dir)
+    missing = [path for path in target.sources if not path.is_file()]
+    if missing:
+        raise HarnessBuildError(
+            "missing sources of deltamac.core target 'default': " + ", ".join(map(str, missing))
+            + (f" (export a network into {export_dir} first)" if SV_PACKAGE_FILE in {p.name for p in missing} else "")
+        )
+    return [*target.sources, WRAPPER, MAIN_CPP]
+
+
+def verilator_version(verilator: str) -> str:
+    return subprocess.run([verilator, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def build_stamp(sources: list[Path], command: list[str], version: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(version.encode())
+    digest.update("\0".join(command).encode())
+    for path in sources:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_harness(export_dir, out_dir=None, jobs: int = 1, log=print) -> Path:
+    """Build (or reuse) the harness binary for export_dir; returns its path."""
+    export_dir = Path(export_dir).resolve()
+    if not export_dir.is_dir():
+        raise HarnessBuildError(f"build directory {export_dir} does not exist: export a network into it first")
+    out_dir = Path(out_dir).resolve() if out_dir else export_dir / "harness"
+    verilator = require_tool("verilator")
+    sources = harness_sources(export_dir)
+    command = [
+        verilator, *VERILATOR_FLAGS, "-j", str(jobs), "-MAKEFLAGS", MAKE_FLAGS,
+        "--top-module", TOP, "-Mdir", str(out_dir), "-o", BINARY_NAME,
+        *(str(path) for path in sources),
+    ]
+    stamp = build_stamp(sources, command, verilator_version(verilator))
+    binary = out_dir / BINARY_NAME
+    stamp_file = out_dir / STAMP_NAME
+    if binary.is_file() and stamp_file.is_file() and stamp_file.read_text().strip() == stamp:
+        log(f"[harness] {binary} is up to date")
+        return binary
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp_file.unlink(missing_ok=True)
+    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness into {out_dir} (-j {jobs})")
+    start = time.monotonic()
+    build_log = out_dir / "build.log"
+    with build_log.open("w") as handle:
+        result = subprocess.run(command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        tail = "\n".join(build_log.read_text().splitlines()[-30:])
+        raise HarnessBuildError(f"Verilator build failed (exit {result.returncode}); last lines of {build_log}:\n{tail}")
+    stamp_file.write_text(stamp + "\n")
+    log(f"[harness] built {binary} in {time.monotonic() - start:.1f} s")
+    return binary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
+    parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness)")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel C++ compile jobs (default 1)")
+    args = parser.parse_args(argv)
+    try:
+        build_harness(args.export, args.out, args.jobs)
+    except RuntimeError as exc:  # HarnessBuildError, or require_tool: Verilator not installed
+        print(f"[harness] error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Run FashionMNIST test images through the Verilator harness and compare with the golden model.
+
+    python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S]
+
+Steps: load and validate the export (model.export.load_export), check that the harness binary
+was compiled for exactly the export's package constants, compute the golden logits and classes
+(model.inference), write the images to <harness dir>/run/, run the binary with the export
+directory as working directory (so $readmemh reads its ROMs), compare every result (class and
+logits) and write <export>/rtl_report.json. Exit codes: 0 pass, 1 mismatches, 2 bad input or
+harness error (reported before any simulation where possible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.datasets import DatasetError, load_fashion_mnist
+from model.export import load_export
+from model.formats import FormatError
+from model.inference import run_network
+from model.network import QuantNetwork
+from model.packing import RomLayout
+from model.svpkg import generate_package
+from sim.harness.build import BINARY_NAME
+
+CLOCK_MHZ = 100.0
+BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
+BACKPRESSURE_IDLE = 0.2  # probability that s_axis TVALID is held low for a beat
+BACKPRESSURE_STALL = 0.3  # probability that m_axis TREADY is low in a cycle
+BURST_IMAGES = 256  # clean back-to-back images for cycles/image when stalls are injected
+SHOW_MISMATCHES = 5
+PHASES = {0: "latency", 1: "stream", 2: "burst"}
+
+
+class HarnessError(RuntimeError):
+    """Bad input or a harness failure; the message says what and how to fix it."""
+
+
+@dataclass
+class Results:
+    phase: np.ndarray  # [R] phase number (PHASES)
+    image: np.ndarray  # [R] image index
+    first_cycle: np.ndarray  # [R] edge at which the first pixel was accepted
+    done_cycle: np.ndarray  # [R] edge at which the class beat (TLAST) was accepted
+    classes: np.ndarray  # [R]
+    logits: np.ndarray  # [R, C] int32 as sent on m_axis
+
+    @classmethod
+    def read(cls, path: Path, n_classes: int) -> Results:
+        table = np.loadtxt(path, dtype=np.int64, ndmin=2)
+        if table.shape[1] != 5 + n_classes:
+            raise HarnessError(f"{path}: {table.shape[1]} columns, expected {5 + n_classes}")
+        return cls(table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4], table[:, 5:])
+
+    def select(self, phase: int) -> Results:
+        keep = self.phase == phase
+        return Results(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
+
+
+def expected_constants(net: QuantNetwork, lanes: int) -> dict:
+    """deltamac_net_pkg constants for this network, parsed from the text model.svpkg generates."""
+    layout = RomLayout.build(net.topology, net.delta, lanes, net.acc_bits)
+    text = generate_package(net, layout, "expected")
+    constants = {}
+    for name, value in re.findall(r"localparam int\s+(\w+)\s*=\s*(\d+);", text):
+        constants[name] = int(value)
+    for name, body in re.findall(r"localparam logic \[[^\]]*\]\s+(\w+)\s*=\s*\{([^}]*)\};", text):
+        # Concatenations list the last layer first.
+        constants[name] = [int(v) for v in reversed(re.findall(r"32'd(\d+)", body))]
+    return constants
+
+
+def describe(binary: Path, export_dir: Path) -> dict:
+    """The package constants compiled into the binary (run in export_dir, where its ROMs are)."""
+    result = subprocess.run([str(binary), "--describe"], cwd=export_dir, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise HarnessError(f"{binary} --describe failed (exit {result.returncode}): {result.stderr.strip()}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def check_harness_matches(binary: Path, net: QuantNetwork, manifest: dict, export_dir: Path) -> dict:
+    """The compiled package constants must equal the export's; returns them."""
+    compiled = describe(binary, export_dir)
+    expected = expected_constants(net, manifest["lanes"])
+    differ = [f"{k}: harness {compiled.get(k)}, export {v}" for k, v in expected.items() if compiled.get(k) != v]
+    if differ:
+        topology = "-".join(str(n) for n in [compiled["IN_PIXELS"], *compiled["LAYER_N_OUT"]])
+        raise HarnessError(
+            f"harness {binary} was compiled for a different network (LANES={compiled['LANES']}, "
+            f"topology {topology}, SCHEME={compiled['SCHEME']}) than the export in {export_dir} "
+            f"(LANES={manifest['lanes']}, topology {'-'.join(map(str, net.topology))}, "
+            f"scheme {net.delta.scheme.label}); differing constants: " + "; ".join(differ)
+            + f". Rebuild it: python -m sim.harness.build --export {export_dir}"
+        )
+    return compiled
+
+
+def steady_cycles_per_image(done_cycles: np.ndarray) -> float | None:
+    """Mean spacing of consecutive results over the middle half of a back-to-back run."""
+    n = len(done_cycles)
+    if n < 2:
+        return None
+    lo, hi = (n // 4, n - 1 - n // 4) if n >= 8 else (0, n - 1)
+    return float(done_cycles[hi] - done_cycles[lo]) / (hi - lo)
+
+
+def compare(expected_logits: np.ndarray, expected_classes: np.ndarray, got: Results) -> list[dict]:
+    """Every result whose class or logits differ from the golden model, in image order."""
+    want_logits = expected_logits[got.image].astype(np.int32)  # m_axis carries 32-bit logits
+    bad = (got.classes != expected_classes[got.image]) | np.any(got.logits != want_logits, axis=1)
+    return [
+        {
+            "phase": PHASES[int(got.phase[r])],
+            "image": int(got.image[r]),
+            "expected_class": int(expected_classes[got.image[r]]),
+            "actual_class": int(got.classes[r]),
+            "expected_logits": [int(v) for v in want_logits[r]],
+            "actual_logits": [int(v) for v in got.logits[r]],
+        }
+        for r in np.flatnonzero(bad)
+    ]
+
+
+def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_classes: int,
+             backpressure: bool, seed: int) -> tuple[Results, dict]:
+    """Run the harness binary on images, ROMs read from rom_dir; returns results and its summary."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    images_file, results_file = work_dir / "images.bin", work_dir / "results.txt"
+    np.ascontiguousarray(images, dtype=np.uint8).tofile(images_file)
+    results_file.unlink(missing_ok=True)
+    command = [str(binary), "--images", str(images_file), "--results", str(results_file),
+               "--seed", str(seed), "--burst", str(BURST_IMAGES)]
+    if backpressure:
+        command += ["--idle", str(BACKPRESSURE_IDLE), "--stall", str(BACKPRESSURE_STALL)]
+    print(f"[harness] {' '.join(command)}   (cwd {rom_dir})", flush=True)
+    start = time.monotonic()
+    result = subprocess.run(command, cwd=rom_dir, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if result.returncode != 0:
+        raise HarnessError(f"harness failed (exit {result.returncode}):\n{result.stdout}{result.stderr}".rstrip())
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    summary["wall_seconds"] = wall
+    return Results.read(results_file, n_classes), summary
+
+
+def build_report(net, manifest, export_dir, results, summary, expected_logits, expected_classes,
+                 labels, mismatches, backpressure, seed) -> dict:
+    lanes = int(manifest["lanes"])
+    stream = results.select(1)
+    clean = results.select(2) if backpressure else stream
+    latency = results.select(0)
+    cycles_per_image = steady_cycles_per_image(clean.done_cycle)
+    macs = sum(n_in * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
+    word_cycles = sum(-(-n_in // lanes) * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
+    images = len(stream.image)
+    per_second = CLOCK_MHZ * 1e6 / cycles_per_image if cycles_per_image else None
+    return {
+        "export": str(export_dir),
+        "name": manifest.get("name"),
+        "topology": list(net.topology),
+        "scheme": net.delta.scheme.label,
+        "weight_bits": net.delta.weight_bits,
+        "delta_bits": net.delta.delta_bits,
+        "lanes": lanes,
+        "images": images,
+        "rtl_acc": float(np.mean(stream.classes == labels[stream.image])),
+        "golden_acc": float(np.mean(expected_classes[: images] == labels[: images])),
+        "mismatches": len(mismatches),
+        "first_mismatches": mismatches[:SHOW_MISMATCHES],
+        "backpressure": backpressure,
+        "idle_probability": BACKPRESSURE_IDLE if backpressure else 0.0,
+        "stall_probability": BACKPRESSURE_STALL if backpressure else 0.0,
+        "seed": seed,
+        "cycles_per_image": cycles_per_image,
+        "cycles_per_image_from": (f"burst of {len(clean.image)} images without stalls" if backpressure
+                                  else f"stream of {images} images without stalls") + ", middle half",
+        "latency_cycles": int(latency.done_cycle[0] - latency.first_cycle[0]),
+        "macs_per_image": macs,
+        "padded_word_cycles_per_image": word_cycles,
+        "mac_utilisation": macs / (lanes * cycles_per_image) if cycles_per_image else None,
+        "padded_utilisation": word_cycles / cycles_per_image if cycles_per_image else None,
+        "stream_cycles": int(stream.done_cycle[-1] - stream.first_cycle[0]),
+        "sim_seconds": summary["stream_seconds"],
+        "sim_images_per_second": images / summary["stream_seconds"] if summary["stream_seconds"] > 0 else None,
+        "sim_wall_seconds": summary["wall_seconds"],
+        "clock_mhz": CLOCK_MHZ,
+        "images_per_second": per_second,
+        "macs_per_second": per_second * macs if per_second else None,
+        "baseline_macs_per_second": BASELINE_MACS_PER_SECOND,
+        "speedup_vs_baseline": per_second * macs / BASELINE_MACS_PER_SECOND if per_second else None,
+    }
+
+
+def format_mismatch(m: dict) -> str:
+    return (f"  image {m['image']} ({m['phase']}): expected class {m['expected_class']}, got {m['actual_class']}\n"
+            f"    expected logits {m['expected_logits']}\n    actual logits   {m['actual_logits']}")
+
+
+def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
+        images=None, labels=None) -> dict:
+    """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
+    export_dir = Path(export_dir).resolve()
+    if not export_dir.is_dir():
+        raise HarnessError(f"build directory {export_dir} does not exist: export a network into it first")
+    try:
+        net, manifest = load_export(export_dir)
+    except FormatError as exc:  # ExportError, MemFileError, PackingError
+        raise HarnessError(f"invalid export {export_dir}: {exc}") from None
+    harness_dir = Path(harness_dir).resolve() if harness_dir else export_dir / "harness"
+    binary = harness_dir / BINARY_NAME
+    if not binary.is_file():
+        raise HarnessError(f"harness binary {binary} not found: build it with python -m sim.harness.build --export {export_dir}")
+    check_harness_matches(binary, net, manifest, export_dir)
+    if images is None:
+        try:
+            images, labels = load_fashion_mnist("test")
+        except DatasetError as exc:
+            raise HarnessError(str(exc)) from None
+    if limit is not None:
+        if limit < 1:
+            raise HarnessError(f"LIMIT must be a positive number of images, got {limit}")
+        images, labels = images[:limit], labels[:limit]
+    expected_logits = run_network(net, images)
+    expected_classes = np.argmax(expected_logits, axis=1)  # model.inference.predict's rule: ties to lowest index
+    results, summary = simulate(binary, export_dir, images, harness_dir / "run", net.n_classes, backpressure, seed)
+    if len(results.select(1).image) != len(images):
+        raise HarnessError(f"harness returned {len(results.select(1).image)} stream results for {len(images)} images")
+    mismatches = compare(expected_logits, expected_classes, results)
+    report = build_report(net, manifest, export_dir, results, summary, expected_logits, expected_classes,
+                          np.asarray(labels), mismatches, backpressure, seed)
+    report_path = Path(report_path) if report_path else export_dir / "rtl_report.json"
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
+    parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness)")
+    parser.add_argument("--limit", type=int, help="only the first N test images (default: all 10,000)")
+    parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the idle/backpressure pattern (default 1)")
+    parser.add_argument("--report", type=Path, help="report path (default: <export>/rtl_report.json)")
+    args = parser.parse_args(argv)
+    try:
+        report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report)
+    except HarnessError as exc:
+        print(f"[harness] error: {exc}", file=sys.stderr)
+        return 2
+    cpi = report["cycles_per_image"]
+    print(f"[harness] {report['images']} images: rtl_acc {report['rtl_acc']:.4f}, golden_acc {report['golden_acc']:.4f}, "
+          f"mismatches {report['mismatches']}")
+    if cpi:
+        print(f"[harness] {cpi:.1f} cycles/image, latency {report['latency_cycles']} cycles, MAC utilisation "
+              f"{report['mac_utilisation']:.3f} (padded-word bound {report['padded_utilisation']:.3f}); at "
+              f"{CLOCK_MHZ:.0f} MHz {report['images_per_second']:.0f} images/s, {report['macs_per_second']:.3e} MAC/s "
+              f"({report['speedup_vs_baseline']:.1f}x the {BASELINE_MACS_PER_SECOND:.3e} MAC/s baseline)")
+    print(f"[harness] simulated {report['images']} images in {report['sim_seconds']:.1f} s "
+          f"({report['sim_images_per_second']:.0f} images/s); report: {args.report or Path(args.export) / 'rtl_report.json'}")
+    if report["mismatches"]:
+        print(f"[harness] FAIL: {report['mismatches']} results differ from the golden model; first ones:", file=sys.stderr)
+        for m in report["first_mismatches"]:
+            print(format_mismatch(m), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
