@@ -1,0 +1,157 @@
+// deltamac_input_stage: AXI4-Stream pixel slave into a ping-pong pair of input buffers.
+//
+// Pixels (one per beat) are written into the free slot of a two-slot buffer; a slot becomes
+// `img_valid` once it holds exactly IN_PIXELS pixels with TLAST on the last. The sequencer reads
+// that slot and returns it with `img_release` once it has issued its last read, so the
+// next image loads while the current one computes. TREADY is low while both slots are full.
+//
+// Wrong-length images: TLAST before pixel IN_PIXELS-1 -> the partial image is dropped; no TLAST
+// on pixel IN_PIXELS-1 -> the image is dropped and further beats are discarded up to and
+// including the next TLAST. Either way `frame_error` pulses, `dropped` counts (saturating) and
+// the slot is reused by the next image.
+
+`resetall
+`default_nettype none
+
+module deltamac_input_stage #(
+    // MAC lanes (pixels per buffer word)
+    parameter int LANES     = 16,
+    // pixels per image
+    parameter int IN_PIXELS = 784,
+    // buffer words per image (derived)
+    localparam int WORDS    = (IN_PIXELS + LANES - 1) / LANES,
+    // buffer word address width (derived)
+    localparam int ADDR_W   = $clog2(WORDS > 1 ? WORDS : 2)
+) (
+    // clock
+    input  wire logic                      clk,
+    // synchronous active-high reset (drops a partly received image)
+    input  wire logic                      rst,
+
+    // AXI4-Stream pixel input: data
+    input  wire logic [7:0]                s_axis_tdata,
+    // AXI4-Stream pixel input: valid
+    input  wire logic                      s_axis_tvalid,
+    // AXI4-Stream pixel input: ready
+    output logic                           s_axis_tready,
+    // AXI4-Stream pixel input: last pixel of an image
+    input  wire logic                      s_axis_tlast,
+
+    // a complete image waits in the slot the sequencer reads
+    output logic                           img_valid,
+    // one-cycle pulse: the sequencer has issued its last read of that slot
+    input  wire logic                      img_release,
+    // buffer read request (that slot)
+    input  wire logic                      rd_en,
+    // buffer word address
+    input  wire logic [ADDR_W-1:0]       rd_addr,
+    // buffer word, one cycle after rd_en (lane p = pixel rd_addr*LANES+p)
+    output logic      [LANES*8-1:0]        rd_data,
+
+    // an image is being received or waits in a slot
+    output logic                           busy,
+    // one-cycle pulse when a wrong-length image is dropped
+    output logic                           frame_error,
+    // number of dropped images (saturating)
+    output logic      [15:0]               dropped
+);
+
+  localparam int PIX_W = $clog2(IN_PIXELS > 1 ? IN_PIXELS : 2);
+
+  if (LANES < 1 || IN_PIXELS < 1) begin : gen_check_params
+    initial $fatal(1, "deltamac_input_stage: LANES (%0d) and IN_PIXELS (%0d) must be >= 1", LANES, IN_PIXELS);
+  end
+
+  logic [PIX_W-1:0] pix_q, pix_d;         // index of the next pixel of the image
+  logic             discard_q, discard_d; // discarding beats up to the next TLAST
+  logic [1:0]       full_q, full_d;       // slot holds a complete image
+  logic             wr_slot_q, wr_slot_d; // slot being filled
+  logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
+  logic [15:0]      dropped_q, dropped_d;
+  logic             error_q, error_d;
+
+  logic beat, last_pixel, store;
+
+  assign s_axis_tready = discard_q || !full_q[wr_slot_q];
+  assign beat          = s_axis_tvalid && s_axis_tready;
+  assign last_pixel    = pix_q == PIX_W'(IN_PIXELS - 1);
+  assign store         = beat && !discard_q;
+
+  always_comb begin
+    pix_d     = pix_q;
+    discard_d = discard_q;
+    full_d    = full_q;
+    wr_slot_d = wr_slot_q;
+    rd_slot_d = rd_slot_q;
+    dropped_d = dropped_q;
+    error_d   = 1'b0;
+    if (img_release) begin
+      full_d[rd_slot_q] = 1'b0;
+      rd_slot_d         = !rd_slot_q;
+    end
+    if (beat) begin
+      if (discard_q) begin
+        discard_d = !s_axis_tlast;
+      end else if (last_pixel && s_axis_tlast) begin
+        pix_d             = '0;
+        full_d[wr_slot_q] = 1'b1;
+        wr_slot_d         = !wr_slot_q;
+      end else if (last_pixel || s_axis_tlast) begin
+        pix_d     = '0;
+        discard_d = !s_axis_tlast;
+        error_d   = 1'b1;
+        if (dropped_q != 16'hffff) begin
+          dropped_d = dropped_q + 16'd1;
+        end
+      end else begin
+        pix_d = pix_q + PIX_W'(1);
+      end
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      pix_q     <= '0;
+      discard_q <= 1'b0;
+      full_q    <= '0;
+      wr_slot_q <= 1'b0;
+      rd_slot_q <= 1'b0;
+      dropped_q <= '0;
+      error_q   <= 1'b0;
+    end else begin
+      pix_q     <= pix_d;
+      discard_q <= discard_d;
+      full_q    <= full_d;
+      wr_slot_q <= wr_slot_d;
+      rd_slot_q <= rd_slot_d;
+      dropped_q <= dropped_d;
+      error_q   <= error_d;
+    end
+  end
+
+  deltamac_act_buffer #(
+      .LANES   (LANES),
+      .ACT_BITS(8),
+      .DEPTH   (WORDS)
+  ) u_buffer (
+      .clk     (clk),
+      .rst     (rst),
+      .wr_valid(store),
+      .wr_first(pix_q == '0),
+      .wr_last (last_pixel),
+      .wr_bank (wr_slot_q),
+      .wr_data (s_axis_tdata),
+      .rd_en   (rd_en),
+      .rd_bank (rd_slot_q),
+      .rd_addr (rd_addr),
+      .rd_data (rd_data)
+  );
+
+  assign img_valid   = full_q[rd_slot_q];
+  assign busy        = discard_q || pix_q != '0 || full_q != '0;
+  assign frame_error = error_q;
+  assign dropped     = dropped_q;
+
+endmodule
+
+`resetall

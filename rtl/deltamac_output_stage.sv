@@ -1,0 +1,160 @@
+// deltamac_output_stage: collects the last layer's logits, argmax, AXI4-Stream result master.
+//
+// The sequencer claims the stage (`claim`) when it starts the last layer; `ready` is low from
+// the claim until the result's last beat is accepted, so at most one result is in flight. Logits
+// arrive in class order (`in_first` on class 0, `in_last` on the last class); the running argmax
+// keeps the first maximum (ties go to the lowest index).
+//
+// OUT_LOGITS = 0: one beat, the class index (zero-extended), TLAST.
+// OUT_LOGITS = 1: NUM_CLASSES beats of sign-extended logits, then the class index with TLAST.
+
+`resetall
+`default_nettype none
+
+module deltamac_output_stage #(
+    // number of classes (logits per image)
+    parameter int NUM_CLASSES = 10,
+    // logit width (signed)
+    parameter int ACC_BITS    = 28,
+    // 1: send the logits before the class index
+    parameter int OUT_LOGITS  = 0
+) (
+    // clock
+    input  wire logic                clk,
+    // synchronous active-high reset
+    input  wire logic                rst,
+
+    // one-cycle pulse: the last layer starts, its result will come here
+    input  wire logic                claim,
+    // no result is pending: a claim may be made
+    output logic                     ready,
+
+    // logit valid
+    input  wire logic                in_valid,
+    // logit (acc + bias)
+    input  wire logic [ACC_BITS-1:0] in_logit,
+    // logit of class 0
+    input  wire logic                in_first,
+    // logit of the last class
+    input  wire logic                in_last,
+
+    // AXI4-Stream result output: data
+    output logic [31:0]              m_axis_tdata,
+    // AXI4-Stream result output: valid
+    output logic                     m_axis_tvalid,
+    // AXI4-Stream result output: ready
+    input  wire logic                m_axis_tready,
+    // AXI4-Stream result output: last beat of a result
+    output logic                     m_axis_tlast,
+
+    // count of results sent
+    output logic [31:0]              images
+);
+
+  localparam int CLASS_W = $clog2(NUM_CLASSES > 1 ? NUM_CLASSES : 2);
+  localparam int BEATS   = OUT_LOGITS != 0 ? NUM_CLASSES + 1 : 1;
+  localparam int BEAT_W  = $clog2(BEATS > 1 ? BEATS : 2);
+
+  if (NUM_CLASSES < 2) begin : gen_check_classes
+    initial $fatal(1, "deltamac_output_stage: NUM_CLASSES (%0d) must be >= 2", NUM_CLASSES);
+  end
+  if (OUT_LOGITS != 0 && OUT_LOGITS != 1) begin : gen_check_out_logits
+    initial $fatal(1, "deltamac_output_stage: OUT_LOGITS (%0d) must be 0 or 1", OUT_LOGITS);
+  end
+  if (ACC_BITS < 2 || (OUT_LOGITS != 0 && ACC_BITS > 32)) begin : gen_check_acc_bits
+    initial $fatal(1, "deltamac_output_stage: OUT_LOGITS=1 sends logits on 32-bit TDATA, so ACC_BITS (%0d) must be in 2..32",
+                   ACC_BITS);
+  end
+
+  logic                       busy_q, busy_d;     // claimed, result not yet sent
+  logic                       send_q, send_d;     // result complete, beats being sent
+  logic [BEAT_W-1:0]          beat_q, beat_d;     // beat index being sent
+  logic signed [ACC_BITS-1:0] max_q, max_d;       // running maximum logit
+  logic [CLASS_W-1:0]         idx_q, idx_d;       // index of the incoming logit
+  logic [CLASS_W-1:0]         best_q, best_d;     // running argmax
+  logic [31:0]                images_q, images_d;
+  logic                       last_beat, handshake;
+
+  assign last_beat = beat_q == BEAT_W'(BEATS - 1);
+  assign handshake = m_axis_tvalid && m_axis_tready;
+
+  always_comb begin
+    busy_d   = busy_q;
+    send_d   = send_q;
+    beat_d   = beat_q;
+    max_d    = max_q;
+    idx_d    = idx_q;
+    best_d   = best_q;
+    images_d = images_q;
+    if (claim) begin
+      busy_d = 1'b1;
+    end
+    if (in_valid) begin
+      idx_d = in_first ? CLASS_W'(1) : idx_q + CLASS_W'(1);
+      if (in_first || $signed(in_logit) > max_q) begin
+        max_d  = $signed(in_logit);
+        best_d = in_first ? '0 : idx_q;
+      end
+      if (in_last) begin
+        send_d = 1'b1;
+        beat_d = '0;
+      end
+    end
+    if (handshake) begin
+      beat_d = beat_q + BEAT_W'(1);
+      if (last_beat) begin
+        busy_d   = 1'b0;
+        send_d   = 1'b0;
+        images_d = images_q + 32'd1;
+      end
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      busy_q   <= 1'b0;
+      send_q   <= 1'b0;
+      images_q <= '0;
+    end else begin
+      busy_q   <= busy_d;
+      send_q   <= send_d;
+      images_q <= images_d;
+    end
+    beat_q <= beat_d;
+    max_q  <= max_d;
+    idx_q  <= idx_d;
+    best_q <= best_d;
+  end
+
+  logic [31:0] class_word;
+  assign class_word = 32'(best_q);
+
+  if (OUT_LOGITS != 0) begin : gen_logits
+    // Logits shift register: class 0 at the head once complete; shifts on every beat sent.
+    logic [NUM_CLASSES*ACC_BITS-1:0] logits_q, logits_d;
+    logic [(NUM_CLASSES-1)*ACC_BITS-1:0] logits_tail;
+    assign logits_tail = logits_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS];
+    always_comb begin
+      logits_d = logits_q;
+      if (in_valid) begin
+        logits_d = {in_logit, logits_tail};
+      end else if (handshake) begin
+        logits_d = {{ACC_BITS{1'b0}}, logits_tail};
+      end
+    end
+    always_ff @(posedge clk) begin
+      logits_q <= logits_d;
+    end
+    assign m_axis_tdata = last_beat ? class_word : 32'($signed(logits_q[ACC_BITS-1:0]));
+  end else begin : gen_class
+    assign m_axis_tdata = class_word;
+  end
+
+  assign ready         = !busy_q;
+  assign m_axis_tvalid = send_q;
+  assign m_axis_tlast  = last_beat;
+  assign images        = images_q;
+
+endmodule
+
+`resetall

@@ -1,0 +1,356 @@
+"""cocotb testbench for deltamac_top: whole-core inference checked bit for bit against model/.
+
+Each parameter set exports a seeded random network with model.export (package + ROM files) into
+its own directory, builds deltamac_top against that package and streams images through
+cocotbext-axi. Every result (class index, and the logits with OUT_LOGITS=1) is compared with
+model.inference.run_network. The tests cover back-to-back streaming (and the cycles-per-image
+bound), random source idles and sink backpressure, reset in the middle of an image and
+wrong-length images. Illegal parameters are checked to stop elaboration with $fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+
+from model.datasets import load_fashion_mnist
+from model.export import export_network, load_export
+from model.formats import DeltaFormat, Scheme
+from model.inference import run_network
+from model.random_net import random_network
+from sim.runner import SIM_BUILD, require_tool, rtl, run_cocotb, sv_string
+
+RTL_SOURCES = (
+    "deltamac_rom.sv",
+    "deltamac_delta_decoder.sv",
+    "deltamac_mac_array.sv",
+    "deltamac_requant.sv",
+    "deltamac_act_buffer.sv",
+    "deltamac_input_stage.sv",
+    "deltamac_sequencer.sv",
+    "deltamac_output_stage.sv",
+    "deltamac_top.sv",
+)
+UTILISATION_BOUND = 1.05  # steady-state cycles per image <= bound * sum ceil(n_in/P) * n_out
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """One exported network and the top-level parameters it is simulated with."""
+
+    topology: tuple[int, ...]
+    scheme: Scheme
+    weight_bits: int
+    delta_bits: int
+    group: int | None
+    lanes: int
+    out_logits: int
+    activation: tuple[str, ...] = ()
+    delta_shift: tuple[int, ...] | int = 0
+    seed: int = 1
+    check_rate: bool = True  # assert the cycles-per-image bound
+
+    @property
+    def fashion(self) -> bool:
+        """784-pixel networks get real FashionMNIST test images, smaller inputs random pixels."""
+        return self.topology[0] == 784
+
+
+CONFIGS = {
+    # the reference configuration: P = 16, one group per row, logits streamed out
+    "fr_784_32_10_p16": NetConfig((784, 32, 10), Scheme.FIXED_REFERENCE, 8, 4, None, 16, 1),
+    # 3 layers with a clamp layer (signed activations), non-power-of-two P, delta shift
+    "cons_784_24_12_10_p12": NetConfig(
+        (784, 24, 12, 10), Scheme.CONSECUTIVE, 8, 4, None, 12, 0, ("clamp", "relu"), (1, 0, 0), seed=2
+    ),
+    # plain weights at P = 5 (padded last word), logits streamed out
+    "plain_784_16_10_p5": NetConfig((784, 16, 10), Scheme.PLAIN, 6, 6, None, 5, 1, seed=3),
+    # several reference groups per row (G = 16 = 2 words of P = 8)
+    "fr_g16_784_32_10_p8": NetConfig((784, 32, 10), Scheme.FIXED_REFERENCE, 8, 3, 16, 8, 0, seed=4),
+    # P = 1 (one MAC lane) on a small input layer, consecutive groups of 16 with a clamp layer
+    "cons_g16_64_16_10_p1": NetConfig(
+        (64, 16, 10), Scheme.CONSECUTIVE, 6, 3, 16, 1, 1, ("clamp",), seed=5
+    ),
+    # a single layer: the last layer waits for the previous result to drain (one result slot),
+    # so the utilisation bound does not apply
+    "fr_64_10_p3": NetConfig((64, 10), Scheme.FIXED_REFERENCE, 8, 4, None, 3, 1, seed=6, check_rate=False),
+}
+
+NETS_DIR = SIM_BUILD / "deltamac_top" / "nets"
+
+
+def export_config(name: str, out: Path) -> Path:
+    """Export the configuration's network (package and ROMs) into `out`."""
+    cfg = CONFIGS[name]
+    delta = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group)
+    calibration = load_fashion_mnist("train")[0][:512] if cfg.fashion else None
+    net = random_network(
+        topology=cfg.topology,
+        delta=delta,
+        seed=cfg.seed,
+        calibration=calibration,
+        delta_shift=cfg.delta_shift,
+        activation=list(cfg.activation) or "relu",
+    )
+    export_network(net, out, lanes=cfg.lanes, name=name)
+    return out
+
+
+def ideal_cycles(manifest: dict) -> int:
+    """Cycles per image at one word per cycle: sum over layers of ceil(n_in / P) * n_out."""
+    return sum(layer["chunks"] * layer["n_out"] for layer in manifest["layers"])
+
+
+# ------------------------------------------------------------------------------------------------
+# cocotb side
+
+
+class TB:
+    """Clock, reset, AXI-Stream source/sink, golden results and status monitors."""
+
+    def __init__(self, dut):
+        self.dut = dut
+        self.net, self.manifest = load_export(os.environ["DELTAMAC_NET"])
+        self.cfg = CONFIGS[os.environ["DELTAMAC_CONFIG"]]
+        self.rng = random.Random(int(os.environ.get("DELTAMAC_SEED", "1")))
+        self.in_pixels = self.manifest["topology"][0]
+        cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
+        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, dut.rst, byte_size=32)
+        self.source.log.setLevel(logging.WARNING)
+        self.sink.log.setLevel(logging.WARNING)
+        self.frame_errors = 0
+        self.result_cycles: list[int] = []
+        cocotb.start_soon(self._monitor())
+
+    async def _monitor(self):
+        """Count status_frame_error pulses and record status_cycles at each result's last beat."""
+        dut = self.dut
+        while True:
+            await RisingEdge(dut.clk)
+            if int(dut.rst.value):
+                continue
+            if int(dut.status_frame_error.value):
+                self.frame_errors += 1
+            if int(dut.m_axis_tvalid.value) and int(dut.m_axis_tready.value) and int(dut.m_axis_tlast.value):
+                self.result_cycles.append(int(dut.status_cycles.value))
+
+    async def reset(self):
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, 4)
+        self.dut.rst.value = 0
+        await ClockCycles(self.dut.clk, 2)
+
+    def images(self, count: int) -> np.ndarray:
+        """`count` test images: FashionMNIST test images from a random offset, or random pixels."""
+        if self.cfg.fashion:
+            images = load_fashion_mnist("test")[0]
+            start = self.rng.randrange(len(images) - count)
+            return images[start : start + count]
+        seed = self.rng.randrange(2**32)
+        return np.random.default_rng(seed).integers(0, 256, (count, self.in_pixels), dtype=np.uint8)
+
+    def expected(self, images: np.ndarray) -> list[list[int]]:
+        """Golden result words per image: [logits (two's complement, 32 bits)...,] class."""
+        logits = run_network(self.net, images)
+        frames = []
+        for row in logits:
+            words = [int(v) & 0xFFFFFFFF for v in row] if self.cfg.out_logits else []
+            frames.append(words + [int(np.argmax(row))])
+        return frames
+
+    async def send(self, images: np.ndarray) -> None:
+        for image in images:
+            await self.source.send(AxiStreamFrame(bytes(image.tobytes())))
+
+    async def check_results(self, images: np.ndarray) -> None:
+        for index, want in enumerate(self.expected(images)):
+            frame = await self.sink.recv()
+            got = [int(v) for v in frame.tdata]
+            assert got == want, f"image {index}: result {got}, golden model {want}"
+
+    async def drain(self) -> None:
+        """Wait until the core is idle and check nothing else comes out."""
+        await self.source.wait()
+        for _ in range(200_000):
+            await RisingEdge(self.dut.clk)
+            if not int(self.dut.status_busy.value):
+                break
+        assert not int(self.dut.status_busy.value), "status_busy stuck high"
+        await ClockCycles(self.dut.clk, 20)
+        assert self.sink.empty(), f"unexpected extra result: {self.sink.recv_nowait()}"
+
+    def pause_generator(self, probability: float):
+        while True:
+            yield self.rng.random() < probability
+
+
+@cocotb.test()
+async def test_back_to_back(dut):
+    """Images streamed back to back: bit-exact results, busy/images status, cycles per image."""
+    tb = TB(dut)
+    await tb.reset()
+    images = tb.images(int(os.environ.get("DELTAMAC_IMAGES", "5")))
+    cocotb.start_soon(tb.send(images))
+    await tb.check_results(images)
+    await tb.drain()
+    assert int(dut.status_images.value) == len(images)
+    assert int(dut.status_dropped.value) == 0 and tb.frame_errors == 0
+
+    ideal = ideal_cycles(tb.manifest)
+    steady = np.diff(tb.result_cycles)[1:]  # the first images include the pipeline fill
+    per_image = int(steady.max())
+    dut._log.info(
+        "cycles per image (steady state) max %d mean %.1f, ideal sum ceil(n_in/P)*n_out = %d: "
+        "ratio %.4f, MAC-lane utilisation %.1f %%",
+        per_image, steady.mean(), ideal, per_image / ideal, 100.0 * ideal / per_image,
+    )
+    if tb.cfg.check_rate:
+        assert per_image <= UTILISATION_BOUND * ideal, (
+            f"{per_image} cycles per image > {UTILISATION_BOUND} x {ideal}"
+        )
+
+
+@cocotb.test()
+async def test_idle_and_backpressure(dut):
+    """Random idle cycles on the input and random backpressure on the output."""
+    tb = TB(dut)
+    tb.source.set_pause_generator(tb.pause_generator(0.3))
+    tb.sink.set_pause_generator(tb.pause_generator(0.6))
+    await tb.reset()
+    images = tb.images(4)
+    cocotb.start_soon(tb.send(images))
+    await tb.check_results(images)
+    await tb.drain()
+    assert int(dut.status_images.value) == len(images)
+
+
+@cocotb.test()
+async def test_reset_mid_image(dut):
+    """Reset while an image is half received and another computes; later images are correct."""
+    tb = TB(dut)
+    await tb.reset()
+    first = tb.images(2)
+    await tb.send(first[:1])
+    await tb.source.send(AxiStreamFrame(bytes(first[1].tobytes())))
+    while int(dut.status_busy.value) == 0 or tb.source.idle():
+        await RisingEdge(dut.clk)
+    await ClockCycles(dut.clk, tb.in_pixels + tb.in_pixels // 2)  # inside the second image
+    await tb.reset()
+    assert int(dut.status_images.value) == 0 and not int(dut.status_busy.value)
+    assert tb.sink.empty(), "no result may come out of the reset images"
+    images = tb.images(2)
+    cocotb.start_soon(tb.send(images))
+    await tb.check_results(images)
+    await tb.drain()
+    assert int(dut.status_images.value) == len(images)
+
+
+@cocotb.test()
+async def test_wrong_length(dut):
+    """Short (early TLAST) and long (no TLAST on the last pixel) images are dropped."""
+    tb = TB(dut)
+    tb.sink.set_pause_generator(tb.pause_generator(0.2))
+    await tb.reset()
+    images = tb.images(4)
+    short = bytes(images[0].tobytes())[: tb.in_pixels // 3]
+    one_short = bytes(images[0].tobytes())[:-1]
+    long = bytes(images[1].tobytes()) + bytes(range(37))
+    stream = [
+        (short, None),
+        (images[0], 0),
+        (long, None),
+        (images[1], 1),
+        (one_short, None),
+        (images[2], 2),
+        (images[3], 3),
+    ]
+    for data, _ in stream:
+        await tb.source.send(AxiStreamFrame(bytes(data.tobytes()) if isinstance(data, np.ndarray) else data))
+    kept = images[[index for _, index in stream if index is not None]]
+    await tb.check_results(kept)
+    await tb.drain()
+    assert int(dut.status_images.value) == len(kept)
+    assert int(dut.status_dropped.value) == 3
+    assert tb.frame_errors == 3
+
+
+# ------------------------------------------------------------------------------------------------
+# pytest side
+
+
+def sources(net_dir: Path) -> list[Path]:
+    return [net_dir / "deltamac_net_pkg.sv", *rtl(*RTL_SOURCES)]
+
+
+def parameters(name: str, net_dir: Path) -> dict:
+    return {
+        "OUT_LOGITS": CONFIGS[name].out_logits,
+        "DELTA_ROM_FILE": sv_string(net_dir / "delta.mem"),
+        "REF_ROM_FILE": sv_string(net_dir / "ref.mem"),
+        "BIAS_ROM_FILE": sv_string(net_dir / "bias.mem"),
+        "MULT_ROM_FILE": sv_string(net_dir / "mult.mem"),
+    }
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_deltamac_top(name):
+    net_dir = export_config(name, NETS_DIR / name)
+    run_cocotb(
+        "deltamac_top",
+        sources(net_dir),
+        test_file=__file__,
+        parameters=parameters(name, net_dir),
+        extra_env={"DELTAMAC_NET": str(net_dir), "DELTAMAC_CONFIG": name},
+        tag=name,
+    )
+
+
+ILLEGAL = {
+    # package constant to change -> (new value, message that must appear)
+    "lanes": (r"(LANES\s*=\s*)\d+", r"\g<1>33", "LANES must be in 1..32"),
+    "plain_delta_bits": (r"(SCHEME\s*=\s*)\d+", r"\g<1>0", "plain (SCHEME 0) needs DELTA_BITS"),
+    "acc_bits": (r"(ACC_BITS\s*=\s*)\d+", r"\g<1>41", "ACC_BITS must be in 2..40"),
+    "group": (r"(LAYER_GROUP_WORDS\s*=\s*\{32'd2, 32'd)49", r"\g<1>5", "a reference group must be the whole row"),
+    "in_pixels": (r"(IN_PIXELS\s*=\s*)\d+", r"\g<1>100", "layer 0 has 784 inputs but IN_PIXELS is 100"),
+}
+
+
+@pytest.mark.parametrize("case", list(ILLEGAL))
+def test_illegal_parameters(case, tmp_path):
+    """An illegal package (one constant changed) stops elaboration with a clear $fatal message."""
+    iverilog = require_tool("iverilog")
+    vvp = require_tool("vvp")
+    name = "fr_784_32_10_p16"
+    net_dir = export_config(name, tmp_path / "net")
+    pattern, replacement, message = ILLEGAL[case]
+    text, count = re.subn(pattern, replacement, (net_dir / "deltamac_net_pkg.sv").read_text(), count=1)
+    assert count == 1, f"{case}: pattern {pattern} not found in the generated package"
+    pkg = tmp_path / "deltamac_net_pkg.sv"
+    pkg.write_text(text)
+    binary = tmp_path / "top.vvp"
+    params = [f"-Pdeltamac_top.{key}={value}" for key, value in parameters(name, net_dir).items()]
+    build = subprocess.run(
+        [iverilog, "-g2012", "-s", "deltamac_top", "-o", str(binary), *params, str(pkg),
+         *map(str, rtl(*RTL_SOURCES))],
+        capture_output=True, text=True, check=False,
+    )
+    log = build.stdout + build.stderr
+    if build.returncode == 0:
+        run = subprocess.run([vvp, "-n", str(binary)], capture_output=True, text=True, check=False, timeout=60)
+        log += run.stdout + run.stderr
+        assert run.returncode != 0, f"{case}: simulation did not stop:\n{log}"
+    assert message in log, f"{case}: expected '{message}' in:\n{log}"
+    assert "FATAL" in log.upper(), log
