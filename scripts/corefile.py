@@ -164,6 +164,11 @@ def require_files(target: Target) -> None:
         )
 
 
+def rom_parameters(target: Target) -> dict[str, Path]:
+    """The top-level ROM file parameters: delta.mem -> DELTA_ROM_FILE, and so on."""
+    return {f"{path.stem.upper()}_ROM_FILE": path for path in target.mem_files}
+
+
 def _tcl_list(paths: tuple[Path, ...]) -> str:
     return "[list " + " ".join("{" + str(p) + "}" for p in paths) + "]"
 
@@ -179,6 +184,9 @@ def tcl_text(target: Target) -> str:
             f"set deltamac_sources {_tcl_list(target.sources)}",
             f"set deltamac_mem_files {_tcl_list(target.mem_files)}",
             f"set deltamac_constraints {_tcl_list(target.constraints)}",
+            "set deltamac_rom_parameters [dict create "
+            + " ".join(f"{name} {{{path}}}" for name, path in rom_parameters(target).items())
+            + "]",
             "",
         ]
     )

