@@ -6,7 +6,9 @@
 //       FILE: raw uint8 pixels, IN_PIXELS per image. Runs, after reset:
 //         phase 0 "latency": image 0 alone, no idle, no backpressure;
 //         phase 1 "stream":  every image back to back, with seeded random idle cycles on s_axis
-//                            (probability --idle per beat) and backpressure on m_axis (--stall);
+//                            (--idle) and backpressure on m_axis (--stall): each cycle is blocked
+//                            with that probability, and with 1/1000 of it a long gap of up to two
+//                            image times starts (so results and images back up inside the DUT);
 //         phase 2 "burst":   only when --idle or --stall is non-zero: the first --burst images back
 //                            to back without idle or backpressure (clean throughput measurement).
 //       Writes one line per result to --results:
@@ -164,6 +166,33 @@ Options parse_options(int argc, char** argv) {
     return options;
 }
 
+// Seeded random throttling of one side of a stream (see --idle / --stall above).
+class Throttle {
+  public:
+    Throttle(double probability, uint64_t long_gap_max)
+        : active_(probability > 0.0), short_(probability), long_(probability / 1000.0),
+          long_length_(1, long_gap_max) {}
+
+    bool blocked(std::mt19937_64& rng) {
+        if (gap_ > 0) {
+            --gap_;
+            return true;
+        }
+        if (!active_) return false;
+        if (long_(rng)) {
+            gap_ = long_length_(rng) - 1;
+            return true;
+        }
+        return short_(rng);
+    }
+
+  private:
+    bool active_;
+    std::bernoulli_distribution short_, long_;
+    std::uniform_int_distribution<uint64_t> long_length_;
+    uint64_t gap_ = 0;
+};
+
 struct Result {
     int phase;
     std::size_t image;
@@ -196,8 +225,9 @@ class Harness {
     void run_phase(int phase, const std::vector<uint8_t>& images, const std::vector<std::size_t>& indices,
                    double idle, double stall, std::vector<Result>& results) {
         const Config cfg = config();
-        const uint64_t watchdog = 20 * (cfg.chunk_cycles() + cfg.in_pixels) + 10000;
-        std::bernoulli_distribution idle_draw(idle), stall_draw(stall);
+        const uint64_t image_cycles = cfg.chunk_cycles() + cfg.in_pixels;
+        const uint64_t watchdog = 20 * image_cycles + 10000;
+        Throttle input(idle, 2 * image_cycles), output(stall, 2 * image_cycles);
         std::vector<uint64_t> first(indices.size(), 0);
         std::size_t sent = 0, pixel = 0, received = 0, beat = 0;
         std::vector<int32_t> logits(cfg.num_classes);
@@ -207,12 +237,12 @@ class Harness {
         uint64_t last_progress = cycle_;
 
         while (received < indices.size()) {
-            if (!s_valid && sent < indices.size()) s_valid = !(idle > 0.0 && idle_draw(rng_));
+            if (!s_valid && sent < indices.size()) s_valid = !input.blocked(rng_);
             const std::size_t image = sent < indices.size() ? indices[sent] : 0;
             top_->s_axis_tvalid = s_valid;
             top_->s_axis_tdata = s_valid ? images[image * cfg.in_pixels + pixel] : 0;
             top_->s_axis_tlast = s_valid && pixel + 1 == cfg.in_pixels;
-            const bool m_ready = !(stall > 0.0 && stall_draw(rng_));
+            const bool m_ready = !output.blocked(rng_);
             top_->m_axis_tready = m_ready;
             top_->clk = 0;
             top_->eval();

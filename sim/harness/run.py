@@ -34,8 +34,8 @@ from sim.harness.build import BINARY_NAME
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
-BACKPRESSURE_IDLE = 0.2  # probability that s_axis TVALID is held low for a beat
-BACKPRESSURE_STALL = 0.3  # probability that m_axis TREADY is low in a cycle
+BACKPRESSURE_IDLE = 0.4  # per-cycle probability that s_axis TVALID stays low (plus rare long gaps)
+BACKPRESSURE_STALL = 0.5  # per-cycle probability that m_axis TREADY is low (plus rare long stalls)
 BURST_IMAGES = 256  # clean back-to-back images for cycles/image when stalls are injected
 SHOW_MISMATCHES = 5
 PHASES = {0: "latency", 1: "stream", 2: "burst"}
