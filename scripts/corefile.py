@@ -175,6 +175,8 @@ def _tcl_list(paths: tuple[Path, ...]) -> str:
 
 def tcl_text(target: Target) -> str:
     """A Tcl file setting the variables the Vivado scripts read (scripts/vivado_*.tcl)."""
+    if target.part is None:
+        raise CoreFileError(f"deltamac.core target {target.name!r} names no tools: vivado: part")
     return "\n".join(
         [
             f"# Generated from deltamac.core target {target.name!r} by scripts/corefile.py; do not edit.",

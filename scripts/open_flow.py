@@ -54,7 +54,8 @@ def _run_yosys(script: list[str], work: Path, name: str) -> Path:
     print(f"[open_flow] yosys -s {script_path} (log {log_path})", flush=True)
     result = subprocess.run([yosys, "-q", "-l", str(log_path), "-s", str(script_path)], check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"yosys failed (exit {result.returncode}); see {log_path}")
+        errors = [line for line in log_path.read_text().splitlines() if "ERROR" in line]
+        raise RuntimeError(f"yosys failed (exit {result.returncode}): {' / '.join(errors[-3:])}; see {log_path}")
     return log_path
 
 

@@ -1,0 +1,23 @@
+"""Shared fixtures of the FPGA flow tests: a small exported random network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.export import export_network
+from model.formats import DeltaFormat, Scheme
+from model.random_net import random_network
+
+SMALL_TOPOLOGY = (784, 16, 10)
+SMALL_LANES = 4
+
+
+@pytest.fixture(scope="session")
+def small_export(tmp_path_factory) -> Path:
+    """A seeded random 784-16-10 network exported for 4 lanes (fixed_reference, 8/4 bits)."""
+    out = tmp_path_factory.mktemp("fpga") / "small"
+    net = random_network(SMALL_TOPOLOGY, DeltaFormat(Scheme.FIXED_REFERENCE, 8, 4, None), seed=3)
+    export_network(net, out, lanes=SMALL_LANES, name="fpga_small")
+    return out
