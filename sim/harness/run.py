@@ -26,6 +26,7 @@ import numpy as np
 from model.datasets import DatasetError, load_fashion_mnist
 from model.export import load_export
 from model.formats import FormatError
+from model.memfile import MemFileError
 from model.inference import run_network
 from model.network import QuantNetwork
 from model.packing import RomLayout
@@ -79,9 +80,13 @@ def expected_constants(net: QuantNetwork, lanes: int) -> dict:
     return constants
 
 
-def describe(binary: Path, export_dir: Path) -> dict:
-    """The package constants compiled into the binary (run in export_dir, where its ROMs are)."""
-    result = subprocess.run([str(binary), "--describe"], cwd=export_dir, capture_output=True, text=True, timeout=60)
+def describe(binary: Path) -> dict:
+    """The package constants compiled into the binary.
+
+    Run in the binary's own directory, where no ROM files are: $readmemh then only warns, whereas a
+    ROM of another export (a different depth) would abort the binary before it could describe itself.
+    """
+    result = subprocess.run([str(binary), "--describe"], cwd=binary.parent, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         raise HarnessError(f"{binary} --describe failed (exit {result.returncode}): {result.stderr.strip()}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -89,7 +94,7 @@ def describe(binary: Path, export_dir: Path) -> dict:
 
 def check_harness_matches(binary: Path, net: QuantNetwork, manifest: dict, export_dir: Path) -> dict:
     """The compiled package constants must equal the export's; returns them."""
-    compiled = describe(binary, export_dir)
+    compiled = describe(binary)
     expected = expected_constants(net, manifest["lanes"])
     differ = [f"{k}: harness {compiled.get(k)}, export {v}" for k, v in expected.items() if compiled.get(k) != v]
     if differ:
@@ -213,7 +218,7 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
         raise HarnessError(f"build directory {export_dir} does not exist: export a network into it first")
     try:
         net, manifest = load_export(export_dir)
-    except FormatError as exc:  # ExportError, MemFileError, PackingError
+    except (FormatError, MemFileError) as exc:  # ExportError, PackingError, a malformed .mem file
         raise HarnessError(f"invalid export {export_dir}: {exc}") from None
     harness_dir = Path(harness_dir).resolve() if harness_dir else export_dir / "harness"
     binary = harness_dir / BINARY_NAME

@@ -1,0 +1,178 @@
+"""The Verilator whole-test-set harness (sim/harness/) on a small exported random network.
+
+One module-scoped build (about 20 s of Verilator + g++): a 3-layer `consecutive` network with
+clamp activations, groups of 8 and 8 lanes, so it differs from the RTL engineers' 784-32-10
+fixed_reference P=16 cocotb case. 500 real FashionMNIST test images run with random idle cycles
+and backpressure; the other tests prove the comparison can fail and that bad input is refused
+before any simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from model.datasets import load_fashion_mnist
+from model.export import export_network
+from model.formats import DeltaFormat, Scheme
+from model.random_net import random_network
+from sim.harness import run as harness_run
+from sim.harness.build import HarnessBuildError, build_harness
+from sim.harness.run import HarnessError, compare, describe, run, simulate
+
+pytestmark = pytest.mark.slow
+
+TOPOLOGY = (784, 24, 16, 10)
+LANES = 8
+FORMAT = DeltaFormat(Scheme.CONSECUTIVE, 8, 4, 8)
+IMAGES = 500
+
+
+@pytest.fixture(scope="module")
+def test_set():
+    images, labels = load_fashion_mnist("test")
+    return images[:IMAGES], labels[:IMAGES]
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory, test_set):
+    """A built harness for a calibrated random export: (export dir, network)."""
+    out = tmp_path_factory.mktemp("ci-harness")
+    train_images, _ = load_fashion_mnist("train")
+    net = random_network(TOPOLOGY, FORMAT, seed=3, calibration=train_images[:512], activation="clamp")
+    export_network(net, out, LANES, "ci-harness")
+    build_harness(out)
+    return out, net
+
+
+def copy_export(export_dir, destination):
+    """The export files without the harness build (the binary stays with the original)."""
+    shutil.copytree(export_dir, destination, ignore=shutil.ignore_patterns("harness", "rtl_report.json"))
+    return destination
+
+
+def test_500_images_with_backpressure_match_golden(export, test_set, tmp_path):
+    export_dir, net = export
+    images, labels = test_set
+    report_path = tmp_path / "report.json"
+    report = run(export_dir, limit=IMAGES, backpressure=True, seed=11, report_path=report_path,
+                 images=images, labels=labels)
+    assert report["mismatches"] == 0, report["first_mismatches"]
+    assert json.loads(report_path.read_text()) == report
+    assert report["images"] == IMAGES and report["lanes"] == LANES and report["backpressure"]
+    assert report["rtl_acc"] == report["golden_acc"]
+    assert report["macs_per_image"] == 784 * 24 + 24 * 16 + 16 * 10
+    assert report["padded_word_cycles_per_image"] == 98 * 24 + 3 * 16 + 2 * 10
+    # One image per padded-word pass at best; a sane pipeline keeps most of that.
+    assert 0.5 < report["padded_utilisation"] <= 1.0
+    assert report["mac_utilisation"] <= report["padded_utilisation"]
+    assert report["cycles_per_image"] < report["latency_cycles"]
+    assert report["latency_cycles"] > 784 + report["padded_word_cycles_per_image"]
+    assert report["images_per_second"] == pytest.approx(100e6 / report["cycles_per_image"])
+    assert report["macs_per_second"] == pytest.approx(report["images_per_second"] * report["macs_per_image"])
+    assert report["baseline_macs_per_second"] == 7.992e6
+    assert report["sim_seconds"] > 0 and report["sim_images_per_second"] > 0
+
+
+def test_describe_reports_the_compiled_package(export):
+    export_dir, net = export
+    constants = describe(export_dir / "harness" / "harness")
+    assert constants["LANES"] == LANES and constants["SCHEME"] == int(Scheme.CONSECUTIVE)
+    assert constants["LAYER_N_IN"] == [784, 24, 16] and constants["LAYER_N_OUT"] == [24, 16, 10]
+    assert constants["LAYER_CHUNKS"] == [98, 3, 2]
+
+
+def test_corrupted_expectation_fails_the_run(export, test_set, monkeypatch, capsys):
+    export_dir, _ = export
+    golden = harness_run.run_network
+
+    def off_by_one(net, images):
+        logits = golden(net, images)
+        logits[3, 7] += 1
+        return logits
+
+    monkeypatch.setattr(harness_run, "run_network", off_by_one)
+    monkeypatch.setattr(harness_run, "load_fashion_mnist", lambda split: test_set)
+    code = harness_run.main(["--export", str(export_dir), "--limit", "20", "--report", str(export_dir / "bad.json")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "1 results differ" in err and "image 3 (stream)" in err and "expected logits" in err
+
+
+def test_corrupted_rom_makes_results_differ(export, test_set, tmp_path):
+    export_dir, net = export
+    images = test_set[0][:8]
+    corrupted = copy_export(export_dir, tmp_path / "corrupted")
+    bias = (corrupted / "bias.mem").read_text().splitlines()
+    last = len(bias) - 10  # the last layer's first neuron: logit 0 of every image
+    bias[last] = format(int(bias[last], 16) ^ (1 << 4), f"0{len(bias[last])}x")
+    (corrupted / "bias.mem").write_text("\n".join(bias) + "\n")
+    results, _ = simulate(export_dir / "harness" / "harness", corrupted, images, tmp_path / "work",
+                          net.n_classes, backpressure=False, seed=1)
+    logits = harness_run.run_network(net, images)
+    mismatches = compare(logits, np.argmax(logits, axis=1), results)
+    assert len(mismatches) == len(results.image)  # every result's logit 0 is off by 16
+    assert all(m["expected_logits"][1:] == m["actual_logits"][1:] for m in mismatches)
+    # The driver itself refuses the corrupted export before simulating: the ROMs disagree with weights.npz.
+    with pytest.raises(HarnessError, match="invalid export .*b2 differs"):
+        run(corrupted, harness_dir=export_dir / "harness", limit=1)
+
+
+def test_missing_build_directory_is_an_error(tmp_path, capsys):
+    assert harness_run.main(["--export", str(tmp_path / "no-such-config")]) == 2
+    assert "no-such-config does not exist: export a network into it first" in capsys.readouterr().err
+    with pytest.raises(HarnessBuildError, match="does not exist"):
+        build_harness(tmp_path / "no-such-config")
+
+
+def test_missing_rom_file_is_an_error(export, tmp_path):
+    export_dir, _ = export
+    broken = copy_export(export_dir, tmp_path / "broken")
+    (broken / "mult.mem").unlink()
+    with pytest.raises(HarnessError, match=r"invalid export .*mult\.mem: file not found"):
+        run(broken, harness_dir=export_dir / "harness")
+
+
+def test_binary_refuses_to_run_without_rom_files(export, tmp_path):
+    export_dir, _ = export
+    (tmp_path / "images.bin").write_bytes(bytes(784))
+    result = subprocess.run([str(export_dir / "harness" / "harness"), "--images", "images.bin", "--results", "r.txt"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "ROM file delta.mem not found in the working directory" in result.stderr
+
+
+def test_stale_harness_for_another_export_is_an_error(export, tmp_path):
+    export_dir, _ = export
+    other = tmp_path / "other"
+    export_network(random_network((784, 32, 10), FORMAT, seed=4), other, LANES, "other")
+    with pytest.raises(HarnessError, match=r"compiled for a different network .*LAYER_N_OUT: harness \[24, 16, 10\], export \[32, 10\]"):
+        run(other, harness_dir=export_dir / "harness", limit=1)
+
+
+def test_missing_harness_binary_is_an_error(export, tmp_path):
+    export_dir, _ = export
+    with pytest.raises(HarnessError, match="harness binary .* not found: build it"):
+        run(export_dir, harness_dir=tmp_path / "empty", limit=1)
+
+
+def test_bad_limit_is_an_error(export):
+    export_dir, _ = export
+    with pytest.raises(HarnessError, match="LIMIT must be a positive number"):
+        run(export_dir, limit=0)
+
+
+def test_build_needs_the_exported_package(tmp_path):
+    with pytest.raises(HarnessBuildError, match="deltamac_net_pkg.sv .*export a network into"):
+        build_harness(tmp_path)
+
+
+def test_build_needs_verilator(export, monkeypatch):
+    export_dir, _ = export
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(RuntimeError, match="required tool 'verilator' is not on PATH; install it with: apt-get install verilator"):
+        build_harness(export_dir)
