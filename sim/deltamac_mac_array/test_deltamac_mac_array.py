@@ -1,0 +1,199 @@
+"""cocotb testbench for deltamac_mac_array: every neuron's sum equals model.inference.accumulate.
+
+Stimulus: small layers (a single-word row, a row with a padded last word, a one-column row) with
+corner rows (zero, all most negative, all most positive, alternating extremes) and random rows,
+fed with corner images (all 0, all most negative/positive activation) and random ones; unsigned
+(relu, zero-extended) and signed (clamp, sign-extended) inputs. Each neuron is streamed as its
+ceil(n_in/P) words with first/last tags; padded lanes carry random weights (as a fixed_reference
+decoder would) and zero activations (as the caller masks them). Neurons follow back to back or with
+random gaps (idle cycles carry random junk on every input). ACC_BITS is the width the model
+derives for the layers (model.formats.acc_bits), so the accumulator runs at its tightest size.
+"""
+
+from __future__ import annotations
+
+import random
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+from model.formats import ACT_BITS, FixedFormat, acc_bits
+from model.inference import accumulate
+from model.network import QuantLayer
+from model.packing import chunks, pack_rows
+from sim.runner import rtl, run_cocotb
+
+TOPLEVEL = "deltamac_mac_array"
+USER_WIDTH = 16  # carries the neuron index, so misordered or misaligned outputs are caught
+FED_ACT_BITS = ACT_BITS + 1  # 8-bit activations sign- or zero-extended to 9 bits
+IMAGES = 3
+
+
+def layer_shapes(lanes: int) -> list[tuple[int, bool]]:
+    """(n_in, in_signed) per layer: a single full word, a padded last word, one column."""
+    shapes = [(lanes, False), (3 * lanes + 1, True)]
+    if lanes > 1:
+        shapes.append((1, False))
+    return shapes
+
+
+def model_acc_bits(lanes: int, weight_bits: int) -> int:
+    return max(acc_bits(n_in, weight_bits, in_signed) for n_in, in_signed in layer_shapes(lanes))
+
+
+class MacArrayTB:
+    def __init__(self, dut):
+        self.dut = dut
+        self.lanes = int(dut.LANES.value)
+        self.weight_bits = int(dut.WEIGHT_BITS.value)
+        self.latency = int(dut.LATENCY.value)
+        self.wfmt = FixedFormat(self.weight_bits, True)
+        self.rng = np.random.default_rng(self.lanes * 100 + self.weight_bits)
+        Clock(dut.clk, 10, unit="ns").start()
+        dut.rst.value = 1
+        dut.in_valid.value = 0
+        self.drive_junk()
+
+    async def reset(self):
+        await ClockCycles(self.dut.clk, 3)
+        await FallingEdge(self.dut.clk)
+        self.dut.rst.value = 0
+
+    def drive_junk(self):
+        """Random values on the data and tag inputs (idle cycles: the array must ignore them)."""
+        dut, rng = self.dut, random.Random(int(self.rng.integers(1 << 30)))
+        dut.in_weights.value = rng.getrandbits(self.lanes * self.weight_bits)
+        dut.in_acts.value = rng.getrandbits(self.lanes * FED_ACT_BITS)
+        dut.in_first.value = rng.getrandbits(1)
+        dut.in_last.value = rng.getrandbits(1)
+        dut.in_user.value = rng.getrandbits(USER_WIDTH)
+
+    def layer(self, n_in: int, in_signed: bool, n_out: int = 6):
+        """Weights [n_out, n_in] with corner rows, images [IMAGES, n_in] with corner images."""
+        w_lo, w_hi = self.wfmt.min, self.wfmt.max
+        alternating = np.where(np.arange(n_in) % 2 == 0, w_lo, w_hi)
+        corners = [np.zeros(n_in), np.full(n_in, w_lo), np.full(n_in, w_hi), alternating]
+        randoms = [self.rng.integers(w_lo, w_hi + 1, n_in) for _ in range(n_out - len(corners))]
+        weights = np.array(corners + randoms, dtype=np.int64)
+        a_lo, a_hi = (-128, 127) if in_signed else (0, 255)
+        corner_images = [np.full(n_in, a_hi), np.full(n_in, a_lo)]
+        images = np.array(corner_images + [self.rng.integers(a_lo, a_hi + 1, n_in)], dtype=np.int64)[:IMAGES]
+        return weights, images
+
+    def beats(self) -> tuple[list[dict], list[int]]:
+        """Input words of every neuron (all layers, all images) and the expected sums (model)."""
+        beats, expected = [], []
+        for n_in, in_signed in layer_shapes(self.lanes):
+            weights, images = self.layer(n_in, in_signed)
+            zeros = np.zeros(len(weights), np.int64)
+            layer = QuantLayer(weights, zeros, zeros, 0, 0, "none", in_signed)
+            acc = accumulate(layer, images, self.weight_bits)
+            n_chunks = chunks(n_in, self.lanes)
+            # Padded lanes: random weights (a decoder leaves them arbitrary), activations 0.
+            padded = np.concatenate(
+                [weights, self.rng.integers(self.wfmt.min, self.wfmt.max + 1, (len(weights), n_chunks * self.lanes - n_in))],
+                axis=1,
+            )
+            weight_words = pack_rows(padded, self.lanes, self.weight_bits)
+            for image, acts in enumerate(images):
+                act_words = pack_rows(acts[None, :], self.lanes, FED_ACT_BITS)
+                for row in range(len(weights)):
+                    for chunk in range(n_chunks):
+                        beats.append(
+                            {
+                                "in_weights": weight_words[row * n_chunks + chunk],
+                                "in_acts": act_words[chunk],
+                                "in_first": int(chunk == 0),
+                                "in_last": int(chunk == n_chunks - 1),
+                                "in_user": len(expected) % (1 << USER_WIDTH),
+                            }
+                        )
+                    expected.append(int(acc[image, row]))
+        return beats, expected
+
+    async def run(self, gap_probability: float) -> None:
+        """Drive all words (random idle cycles in between) and check every neuron's sum in order."""
+        dut = self.dut
+        beats, expected = self.beats()
+        last_cycle, received, cycle, idle_after = [], 0, 0, 0
+        queue = list(beats)
+        while received < len(expected):
+            await FallingEdge(dut.clk)
+            if queue and random.random() >= gap_probability:
+                beat = queue.pop(0)
+                for name, value in beat.items():
+                    getattr(dut, name).value = value
+                dut.in_valid.value = 1
+                if beat["in_last"]:
+                    last_cycle.append(cycle)
+            else:
+                dut.in_valid.value = 0
+                self.drive_junk()
+            await RisingEdge(dut.clk)
+            cycle += 1
+            await ReadOnly()
+            if int(dut.out_valid.value):
+                got = dut.out_acc.value.to_signed()
+                assert got == expected[received], f"neuron {received}: out_acc = {got}, expected {expected[received]}"
+                assert int(dut.out_user.value) == received % (1 << USER_WIDTH), f"neuron {received}: sideband misaligned"
+                assert cycle - last_cycle[received] == self.latency, (
+                    f"neuron {received}: latency {cycle - last_cycle[received]}, expected LATENCY = {self.latency}"
+                )
+                received += 1
+            idle_after = 0 if queue else idle_after + 1
+            assert idle_after <= self.latency + 1, f"only {received} of {len(expected)} neurons came out"
+
+
+@cocotb.test()
+async def back_to_back(dut):
+    """All neurons on consecutive cycles, including single-word neurons (first and last together)."""
+    tb = MacArrayTB(dut)
+    await tb.reset()
+    await tb.run(gap_probability=0.0)
+
+
+@cocotb.test()
+async def random_gaps(dut):
+    """The same neurons with random idle cycles (junk on the inputs) between words."""
+    tb = MacArrayTB(dut)
+    random.seed(5)
+    await tb.reset()
+    await tb.run(gap_probability=0.4)
+
+
+def run_mac_array(lanes: int, weight_bits: int, acc: int) -> None:
+    parameters = {
+        "LANES": lanes,
+        "WEIGHT_BITS": weight_bits,
+        "ACT_BITS": FED_ACT_BITS,
+        "ACC_BITS": acc,
+        "USER_WIDTH": USER_WIDTH,
+    }
+    run_cocotb(TOPLEVEL, rtl("deltamac_mac_array.sv"), test_file=__file__, parameters=parameters)
+
+
+@pytest.mark.parametrize(
+    "lanes, weight_bits",
+    [(16, 8), (1, 8), (2, 4), (4, 16), (5, 8), (12, 2), (8, 8), (32, 6)],
+)
+def test_deltamac_mac_array(lanes, weight_bits):
+    run_mac_array(lanes, weight_bits, model_acc_bits(lanes, weight_bits))
+
+
+@pytest.mark.parametrize(
+    "lanes, weight_bits, acc, message",
+    [
+        (0, 8, 32, "LANES must be in 1..32, got 0"),
+        (33, 8, 32, "LANES must be in 1..32, got 33"),
+        (4, 8, 16, "ACC_BITS (16) must be >= WEIGHT_BITS + ACT_BITS (17)"),
+    ],
+)
+def test_deltamac_mac_array_illegal_parameters(lanes, weight_bits, acc, message, capfd):
+    with pytest.raises((RuntimeError, SystemExit)):
+        run_mac_array(lanes, weight_bits, acc)
+    output = capfd.readouterr()
+    assert "deltamac_mac_array: " in output.out + output.err
+    assert message in output.out + output.err
