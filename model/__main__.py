@@ -44,6 +44,12 @@ def _group(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"group must be 'row' or a positive integer, got {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def _scheme(text: str) -> Scheme:
     try:
         return Scheme.from_name(text)
@@ -131,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="golden-model accuracy of an export on a test set")
     evaluate.add_argument("--build", required=True, help="export directory")
     evaluate.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
-    evaluate.add_argument("--limit", type=int, default=None, help="first N test images only")
+    evaluate.add_argument("--limit", type=_positive, default=None, help="first N test images only")
     evaluate.set_defaults(run=cmd_eval)
 
     report = commands.add_parser("report", help="bit accounting and block RAM of an export")
