@@ -4,7 +4,7 @@
 
 Steps: load and validate the export (model.export.load_export), check that the harness binary
 was compiled for exactly the export's package constants, compute the golden logits and classes
-(model.inference), write the images to <harness dir>/run/, run the binary with the export
+(model.inference), write the images to <harness dir>/run/ (--work), run the binary with the export
 directory as working directory (so $readmemh reads its ROMs), compare every result (class and
 logits) and write <export>/rtl_report.json. Exit codes: 0 pass, 1 mismatches, 2 bad input or
 harness error (reported before any simulation where possible).
@@ -211,7 +211,7 @@ def format_mismatch(m: dict) -> str:
 
 
 def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
-        images=None, labels=None) -> dict:
+        images=None, labels=None, work_dir=None) -> dict:
     """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
@@ -236,7 +236,8 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
         images, labels = images[:limit], labels[:limit]
     expected_logits = run_network(net, images)
     expected_classes = np.argmax(expected_logits, axis=1)  # model.inference.predict's rule: ties to lowest index
-    results, summary = simulate(binary, export_dir, images, harness_dir / "run", net.n_classes, backpressure, seed)
+    work_dir = Path(work_dir) if work_dir else harness_dir / "run"
+    results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes, backpressure, seed)
     if len(results.select(1).image) != len(images):
         raise HarnessError(f"harness returned {len(results.select(1).image)} stream results for {len(images)} images")
     mismatches = compare(expected_logits, expected_classes, results)
@@ -255,9 +256,11 @@ def main(argv=None) -> int:
     parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
     parser.add_argument("--seed", type=int, default=1, help="seed of the idle/backpressure pattern (default 1)")
     parser.add_argument("--report", type=Path, help="report path (default: <export>/rtl_report.json)")
+    parser.add_argument("--work", type=Path, help="images and raw results (default: <harness>/run)")
     args = parser.parse_args(argv)
     try:
-        report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report)
+        report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report,
+                     work_dir=args.work)
     except HarnessError as exc:
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2

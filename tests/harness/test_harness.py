@@ -9,6 +9,7 @@ before any simulation.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from model.datasets import load_fashion_mnist
-from model.export import export_network
+from model.export import export_network, load_export
 from model.formats import DeltaFormat, Scheme
 from model.random_net import random_network
 from sim.harness import run as harness_run
@@ -39,14 +40,25 @@ def test_set():
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory, test_set):
-    """A built harness for a calibrated random export: (export dir, network)."""
-    out = tmp_path_factory.mktemp("ci-harness")
-    train_images, _ = load_fashion_mnist("train")
-    net = random_network(TOPOLOGY, FORMAT, seed=3, calibration=train_images[:512], activation="clamp")
-    export_network(net, out, LANES, "ci-harness")
-    build_harness(out)
-    return out, net
+def export(tmp_path_factory, worker_id):
+    """A calibrated random export with its harness built: (export dir, network).
+
+    Built once per session: pytest-xdist workers share it through a lock in their common temp dir.
+    Tests must not write into it (each uses its own tmp_path for work files and reports).
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    out = shared / "ci-harness"
+    with open(shared / "ci-harness.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "ready").is_file():
+            train_images, _ = load_fashion_mnist("train")
+            net = random_network(TOPOLOGY, FORMAT, seed=3, calibration=train_images[:512], activation="clamp")
+            export_network(net, out, LANES, "ci-harness")
+            build_harness(out)
+            (out / "ready").touch()
+    return out, load_export(out)[0]
 
 
 def copy_export(export_dir, destination):
@@ -60,7 +72,7 @@ def test_500_images_with_backpressure_match_golden(export, test_set, tmp_path):
     images, labels = test_set
     report_path = tmp_path / "report.json"
     report = run(export_dir, limit=IMAGES, backpressure=True, seed=11, report_path=report_path,
-                 images=images, labels=labels)
+                 images=images, labels=labels, work_dir=tmp_path / "work")
     assert report["mismatches"] == 0, report["first_mismatches"]
     assert json.loads(report_path.read_text()) == report
     assert report["images"] == IMAGES and report["lanes"] == LANES and report["backpressure"]
@@ -86,7 +98,7 @@ def test_describe_reports_the_compiled_package(export):
     assert constants["LAYER_CHUNKS"] == [98, 3, 2]
 
 
-def test_corrupted_expectation_fails_the_run(export, test_set, monkeypatch, capsys):
+def test_corrupted_expectation_fails_the_run(export, test_set, tmp_path, monkeypatch, capsys):
     export_dir, _ = export
     golden = harness_run.run_network
 
@@ -97,7 +109,8 @@ def test_corrupted_expectation_fails_the_run(export, test_set, monkeypatch, caps
 
     monkeypatch.setattr(harness_run, "run_network", off_by_one)
     monkeypatch.setattr(harness_run, "load_fashion_mnist", lambda split: test_set)
-    code = harness_run.main(["--export", str(export_dir), "--limit", "20", "--report", str(export_dir / "bad.json")])
+    code = harness_run.main(["--export", str(export_dir), "--limit", "20", "--report", str(tmp_path / "report.json"),
+                             "--work", str(tmp_path / "work")])
     assert code == 1
     err = capsys.readouterr().err
     assert "1 results differ" in err and "image 3 (stream)" in err and "expected logits" in err
@@ -119,7 +132,7 @@ def test_corrupted_rom_makes_results_differ(export, test_set, tmp_path):
     assert all(m["expected_logits"][1:] == m["actual_logits"][1:] for m in mismatches)
     # The driver itself refuses the corrupted export before simulating: the ROMs disagree with weights.npz.
     with pytest.raises(HarnessError, match="invalid export .*b2 differs"):
-        run(corrupted, harness_dir=export_dir / "harness", limit=1)
+        run(corrupted, harness_dir=export_dir / "harness", limit=1, work_dir=tmp_path / "work")
 
 
 def test_missing_build_directory_is_an_error(tmp_path, capsys):
@@ -134,7 +147,7 @@ def test_missing_rom_file_is_an_error(export, tmp_path):
     broken = copy_export(export_dir, tmp_path / "broken")
     (broken / "mult.mem").unlink()
     with pytest.raises(HarnessError, match=r"invalid export .*mult\.mem: file not found"):
-        run(broken, harness_dir=export_dir / "harness")
+        run(broken, harness_dir=export_dir / "harness", work_dir=tmp_path / "work")
 
 
 def test_binary_refuses_to_run_without_rom_files(export, tmp_path):
@@ -151,19 +164,19 @@ def test_stale_harness_for_another_export_is_an_error(export, tmp_path):
     other = tmp_path / "other"
     export_network(random_network((784, 32, 10), FORMAT, seed=4), other, LANES, "other")
     with pytest.raises(HarnessError, match=r"compiled for a different network .*LAYER_N_OUT: harness \[24, 16, 10\], export \[32, 10\]"):
-        run(other, harness_dir=export_dir / "harness", limit=1)
+        run(other, harness_dir=export_dir / "harness", limit=1, work_dir=tmp_path / "work")
 
 
 def test_missing_harness_binary_is_an_error(export, tmp_path):
     export_dir, _ = export
     with pytest.raises(HarnessError, match="harness binary .* not found: build it"):
-        run(export_dir, harness_dir=tmp_path / "empty", limit=1)
+        run(export_dir, harness_dir=tmp_path / "empty", limit=1, work_dir=tmp_path / "work")
 
 
-def test_bad_limit_is_an_error(export):
+def test_bad_limit_is_an_error(export, tmp_path):
     export_dir, _ = export
     with pytest.raises(HarnessError, match="LIMIT must be a positive number"):
-        run(export_dir, limit=0)
+        run(export_dir, limit=0, work_dir=tmp_path / "work")
 
 
 def test_build_needs_the_exported_package(tmp_path):
