@@ -1,0 +1,210 @@
+"""cocotb testbench for deltamac_requant: every activation equals model.inference.requantize.
+
+Each neuron gets its own acc, bias, M, k and output signedness (the RTL pipelines them all per
+neuron). Expected: out_act = requantize(acc + bias, M, k, out_signed) from the golden model, as
+its ACT_BITS bit pattern, and out_logit = acc + bias (the accumulator sum the contract defines).
+Corners: saturation at both ends of both ranges with the largest |acc| and M, M = 0, k = 1 and
+k = 62, exact rounding ties (acc * M an odd multiple of 2**(k-1)), results one step either side
+of each clamp limit, biases at their extremes; plus random neurons whose k puts most results
+inside the range. Neurons follow back to back or with random gaps (idle cycles carry junk).
+"""
+
+from __future__ import annotations
+
+import random
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+from model.formats import ACT_BITS, MAX_ACC_BITS, MAX_REQ_SHIFT, MIN_REQ_SHIFT, MULT_FORMAT, activation_format
+from model.inference import requantize
+from sim.runner import rtl, run_cocotb
+
+TOPLEVEL = "deltamac_requant"
+USER_WIDTH = 16  # carries the neuron index, so misordered or misaligned outputs are caught
+SHIFT_BITS = 6  # holds k in 1..62
+RANDOM_NEURONS = 300
+
+
+class RequantTB:
+    def __init__(self, dut):
+        self.dut = dut
+        self.acc_bits = int(dut.ACC_BITS.value)
+        self.bias_bits = int(dut.BIAS_BITS.value)
+        self.latency = int(dut.LATENCY.value)
+        # The model asserts |acc + bias| < 2**(MAX_ACC_BITS-1); ACC_BITS = 40 would allow -2**39.
+        self.acc_max = (1 << (min(self.acc_bits, MAX_ACC_BITS) - 1)) - 1
+        self.bias_max = (1 << (self.bias_bits - 1)) - 1
+        self.rng = random.Random(self.acc_bits * 100 + self.bias_bits)
+        Clock(dut.clk, 10, unit="ns").start()
+        dut.rst.value = 1
+        dut.in_valid.value = 0
+        self.drive_junk()
+
+    async def reset(self):
+        await ClockCycles(self.dut.clk, 3)
+        await FallingEdge(self.dut.clk)
+        self.dut.rst.value = 0
+
+    def drive_junk(self):
+        dut, rng = self.dut, self.rng
+        dut.in_acc.value = rng.getrandbits(self.acc_bits)
+        dut.in_bias.value = rng.getrandbits(self.bias_bits)
+        dut.in_mult.value = rng.getrandbits(MULT_FORMAT.bits)
+        dut.in_shift.value = rng.getrandbits(SHIFT_BITS)
+        dut.in_out_signed.value = rng.getrandbits(1)
+        dut.in_user.value = rng.getrandbits(USER_WIDTH)
+
+    def split(self, total: int) -> tuple[int, int]:
+        """acc and bias (each in its range) adding up to total."""
+        lo = max(-self.bias_max - 1, total - self.acc_max)
+        hi = min(self.bias_max, total + self.acc_max)
+        bias = self.rng.randint(lo, hi)
+        return total - bias, bias
+
+    def corner_neurons(self) -> list[tuple[int, int, int, bool]]:
+        """(acc + bias, M, k, out_signed) corner cases."""
+        rng, m_max = self.rng, MULT_FORMAT.max
+        cases = []
+        for out_signed in (False, True):
+            fmt = activation_format("clamp" if out_signed else "relu")
+            for total in (self.acc_max, -self.acc_max, 0, 1, -1):
+                for mult, shift in ((m_max, 1), (m_max, MAX_REQ_SHIFT), (0, 1), (1, MIN_REQ_SHIFT), (m_max, 20)):
+                    cases.append((total, mult, shift, out_signed))
+            for shift in range(1, 17):  # exact ties: acc * 2**(k-1) with acc odd
+                for odd in (1, -1, 2 * fmt.max + 1, 2 * fmt.min - 1, 2 * fmt.min + 1):
+                    cases.append((odd, 1 << (shift - 1), shift, out_signed))
+            for shift in (1, 5, 13):  # one step either side of each limit, with M = 1
+                for target in (fmt.min - 1, fmt.min, fmt.max, fmt.max + 1):
+                    for offset in (-(1 << (shift - 1)) - 1, -(1 << (shift - 1)), 0, (1 << (shift - 1)) - 1):
+                        total = (target << shift) + offset
+                        if abs(total) <= self.acc_max:
+                            cases.append((total, 1, shift, out_signed))
+        for _ in range(20):  # extreme biases
+            bias = rng.choice((self.bias_max, -self.bias_max - 1))
+            acc = rng.randint(max(-self.acc_max - bias, -self.acc_max), min(self.acc_max - bias, self.acc_max))
+            cases.append((acc + bias, rng.randint(0, m_max), rng.randint(1, 30), rng.random() < 0.5))
+        return cases
+
+    def random_neuron(self) -> tuple[int, int, int, bool]:
+        rng = self.rng
+        total = rng.randint(-self.acc_max, self.acc_max) >> rng.randint(0, self.acc_bits - 1)
+        mult = rng.randint(0, MULT_FORMAT.max)
+        # k near the product's size: most results land inside the 8-bit range, some saturate.
+        size = max(abs(total * mult).bit_length(), 1)
+        shift = min(max(size - ACT_BITS + rng.randint(-2, 3), MIN_REQ_SHIFT), MAX_REQ_SHIFT)
+        return total, mult, shift, rng.random() < 0.5
+
+    def beats(self) -> tuple[list[dict], list[tuple[int, int]]]:
+        """Inputs per neuron and the expected (activation bit pattern, logit) from the model."""
+        neurons = self.corner_neurons() + [self.random_neuron() for _ in range(RANDOM_NEURONS)]
+        beats, expected, outcomes = [], [], set()
+        lo = {s: activation_format("clamp" if s else "relu").min for s in (False, True)}
+        hi = {s: activation_format("clamp" if s else "relu").max for s in (False, True)}
+        for total, mult, shift, out_signed in neurons:
+            acc, bias = self.split(total)
+            act = int(requantize(np.array([acc + bias]), np.array([mult]), shift, out_signed)[0])
+            beats.append(
+                {
+                    "in_acc": acc & ((1 << self.acc_bits) - 1),
+                    "in_bias": bias & ((1 << self.bias_bits) - 1),
+                    "in_mult": mult,
+                    "in_shift": shift,
+                    "in_out_signed": int(out_signed),
+                    "in_user": len(beats) % (1 << USER_WIDTH),
+                }
+            )
+            expected.append((act & ((1 << ACT_BITS) - 1), acc + bias))
+            outcomes.add((out_signed, "lo" if act == lo[out_signed] else "hi" if act == hi[out_signed] else "in"))
+        assert len(outcomes) == 6, f"stimulus misses a saturation or an in-range case: {sorted(outcomes)}"
+        return beats, expected
+
+    async def run(self, gap_probability: float) -> None:
+        dut = self.dut
+        beats, expected = self.beats()
+        sent_cycle, received, cycle, idle_after = [], 0, 0, 0
+        queue = list(beats)
+        while received < len(beats):
+            await FallingEdge(dut.clk)
+            if queue and self.rng.random() >= gap_probability:
+                for name, value in queue.pop(0).items():
+                    getattr(dut, name).value = value
+                dut.in_valid.value = 1
+                sent_cycle.append(cycle)
+            else:
+                dut.in_valid.value = 0
+                self.drive_junk()
+            await RisingEdge(dut.clk)
+            cycle += 1
+            await ReadOnly()
+            if int(dut.out_valid.value):
+                act, logit = expected[received]
+                where = f"neuron {received} ({beats[received]})"
+                assert int(dut.out_act.value) == act, f"{where}: out_act = {int(dut.out_act.value):#x}, expected {act:#x}"
+                assert dut.out_logit.value.to_signed() == logit, f"{where}: out_logit, expected {logit}"
+                assert int(dut.out_user.value) == beats[received]["in_user"], f"{where}: sideband misaligned"
+                assert cycle - sent_cycle[received] == self.latency, (
+                    f"{where}: latency {cycle - sent_cycle[received]}, expected LATENCY = {self.latency}"
+                )
+                received += 1
+            idle_after = 0 if queue else idle_after + 1
+            assert idle_after <= self.latency + 1, f"only {received} of {len(beats)} neurons came out"
+
+
+@cocotb.test()
+async def back_to_back(dut):
+    """One neuron per cycle."""
+    tb = RequantTB(dut)
+    await tb.reset()
+    await tb.run(gap_probability=0.0)
+
+
+@cocotb.test()
+async def random_gaps(dut):
+    """Random idle cycles (junk on the inputs) between neurons."""
+    tb = RequantTB(dut)
+    await tb.reset()
+    await tb.run(gap_probability=0.4)
+
+
+def run_requant(acc: int, bias: int) -> None:
+    parameters = {
+        "ACC_BITS": acc,
+        "BIAS_BITS": bias,
+        "MULT_BITS": MULT_FORMAT.bits,
+        "ACT_BITS": ACT_BITS,
+        "SHIFT_BITS": SHIFT_BITS,
+        "USER_WIDTH": USER_WIDTH,
+    }
+    run_cocotb(TOPLEVEL, rtl("deltamac_requant.sv"), test_file=__file__, parameters=parameters)
+
+
+@pytest.mark.parametrize(
+    "acc, bias",
+    [
+        (32, 32),  # the default: the product needs two DSP48E1
+        (MAX_ACC_BITS, MAX_ACC_BITS),  # the widest accumulator the contract allows
+        (18, 18),  # one DSP48E1
+        (24, 12),  # a bias narrower than the accumulator is sign-extended
+    ],
+)
+def test_deltamac_requant(acc, bias):
+    run_requant(acc, bias)
+
+
+@pytest.mark.parametrize(
+    "acc, bias, message",
+    [
+        (MAX_ACC_BITS + 1, 32, f"ACC_BITS ({MAX_ACC_BITS + 1}) must be in 2..40"),
+        (20, 24, "BIAS_BITS (24) in 1..ACC_BITS"),
+    ],
+)
+def test_deltamac_requant_illegal_parameters(acc, bias, message, capfd):
+    with pytest.raises((RuntimeError, SystemExit)):
+        run_requant(acc, bias)
+    output = capfd.readouterr()
+    assert "deltamac_requant: " in output.out + output.err
+    assert message in output.out + output.err
