@@ -110,20 +110,18 @@ module deltamac_sequencer #(
   localparam int WORD_AW    = $clog2(deltamac_net_pkg::MAX_CHUNKS > 1 ? deltamac_net_pkg::MAX_CHUNKS : 2);
 
   // Lanes used by the last word of a row of layer l: n_in - (C-1)*P.
-  function automatic logic [NUM_LAYERS*32-1:0] last_word_lanes();
-    logic [NUM_LAYERS*32-1:0] table_v;
+  function automatic logic [NUM_LAYERS*32-1:0] last_word_lanes(input int lanes);
     for (int l = 0; l < NUM_LAYERS; l++) begin
-      table_v[l*32 +: 32] = deltamac_net_pkg::LAYER_N_IN[l*32 +: 32]
-                          - (deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32] - 32'd1) * 32'(LANES);
+      last_word_lanes[l*32 +: 32] = deltamac_net_pkg::LAYER_N_IN[l*32 +: 32]
+                                  - (deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32] - 32'd1) * 32'(lanes);
     end
-    return table_v;
   endfunction
 
-  localparam logic [NUM_LAYERS*32-1:0] LAYER_LAST_LANES = last_word_lanes();
+  localparam logic [NUM_LAYERS*32-1:0] LAYER_LAST_LANES = last_word_lanes(LANES);
 
   // One 32-bit field of a per-layer table.
   function automatic logic [31:0] field(input logic [NUM_LAYERS*32-1:0] table_v, input logic [LAYER_W-1:0] l);
-    return table_v[32*l +: 32];
+    field = table_v[32*l +: 32];
   endfunction
 
   typedef enum logic [1:0] {

@@ -86,17 +86,16 @@ module deltamac_top #(
   localparam int MAC_ACT_W = ACT_BITS + 1;  // activations enter the MAC array sign-/zero-extended
 
   // Depth of a hidden buffer bank: the most words any layer after the first reads.
-  function automatic int hidden_words();
-    int words = 1;
-    for (int l = 1; l < NUM_LAYERS; l++) begin
-      if (int'(deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32]) > words) begin
-        words = int'(deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32]);
+  function automatic logic [31:0] hidden_words(input int num_layers);
+    hidden_words = 32'd1;
+    for (int l = 1; l < num_layers; l++) begin
+      if (deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32] > hidden_words) begin
+        hidden_words = deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32];
       end
     end
-    return words;
   endfunction
 
-  localparam int HID_WORDS = hidden_words();
+  localparam int HID_WORDS = hidden_words(NUM_LAYERS);
   localparam int HID_AW    = $clog2(HID_WORDS > 1 ? HID_WORDS : 2);
 
   // ---------------------------------------------------------------------------------------------
@@ -134,22 +133,22 @@ module deltamac_top #(
                    deltamac_net_pkg::LAYER_N_OUT[(NUM_LAYERS-1)*32 +: 32], NUM_CLASSES);
   end
   for (genvar l = 0; l < NUM_LAYERS; l++) begin : gen_check_layer
-    localparam int N_IN   = int'(deltamac_net_pkg::LAYER_N_IN[l*32 +: 32]);
-    localparam int N_OUT  = int'(deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32]);
-    localparam int CHUNKS = int'(deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32]);
-    localparam int GWORDS = int'(deltamac_net_pkg::LAYER_GROUP_WORDS[l*32 +: 32]);
-    localparam int DSHIFT = int'(deltamac_net_pkg::LAYER_DELTA_SHIFT[l*32 +: 32]);
-    localparam int RSHIFT = int'(deltamac_net_pkg::LAYER_REQ_SHIFT[l*32 +: 32]);
+    localparam int N_IN   = deltamac_net_pkg::LAYER_N_IN[l*32 +: 32];
+    localparam int N_OUT  = deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32];
+    localparam int CHUNKS = deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32];
+    localparam int GWORDS = deltamac_net_pkg::LAYER_GROUP_WORDS[l*32 +: 32];
+    localparam int DSHIFT = deltamac_net_pkg::LAYER_DELTA_SHIFT[l*32 +: 32];
+    localparam int RSHIFT = deltamac_net_pkg::LAYER_REQ_SHIFT[l*32 +: 32];
     localparam int PREV      = l > 0 ? l - 1 : 0;
-    localparam int PREV_SIZE = l > 0 ? int'(deltamac_net_pkg::LAYER_N_OUT[PREV*32 +: 32]) : 0;
-    localparam int PREV_C    = int'(deltamac_net_pkg::LAYER_CHUNKS[PREV*32 +: 32]);
-    localparam int PREV_GW   = int'(deltamac_net_pkg::LAYER_GROUP_WORDS[PREV*32 +: 32]);
-    localparam int DBASE     = int'(deltamac_net_pkg::LAYER_DELTA_BASE[l*32 +: 32]);
-    localparam int RBASE     = int'(deltamac_net_pkg::LAYER_REF_BASE[l*32 +: 32]);
-    localparam int NBASE     = int'(deltamac_net_pkg::LAYER_NEURON_BASE[l*32 +: 32]);
-    localparam int PREV_DBASE = int'(deltamac_net_pkg::LAYER_DELTA_BASE[PREV*32 +: 32]);
-    localparam int PREV_RBASE = int'(deltamac_net_pkg::LAYER_REF_BASE[PREV*32 +: 32]);
-    localparam int PREV_NBASE = int'(deltamac_net_pkg::LAYER_NEURON_BASE[PREV*32 +: 32]);
+    localparam int PREV_SIZE = l > 0 ? deltamac_net_pkg::LAYER_N_OUT[PREV*32 +: 32] : 0;
+    localparam int PREV_C    = deltamac_net_pkg::LAYER_CHUNKS[PREV*32 +: 32];
+    localparam int PREV_GW   = deltamac_net_pkg::LAYER_GROUP_WORDS[PREV*32 +: 32];
+    localparam int DBASE     = deltamac_net_pkg::LAYER_DELTA_BASE[l*32 +: 32];
+    localparam int RBASE     = deltamac_net_pkg::LAYER_REF_BASE[l*32 +: 32];
+    localparam int NBASE     = deltamac_net_pkg::LAYER_NEURON_BASE[l*32 +: 32];
+    localparam int PREV_DBASE = deltamac_net_pkg::LAYER_DELTA_BASE[PREV*32 +: 32];
+    localparam int PREV_RBASE = deltamac_net_pkg::LAYER_REF_BASE[PREV*32 +: 32];
+    localparam int PREV_NBASE = deltamac_net_pkg::LAYER_NEURON_BASE[PREV*32 +: 32];
     if (CHUNKS != (N_IN + LANES - 1) / LANES || CHUNKS > MAX_CHUNKS) begin : gen_check_chunks
       initial $fatal(1, "deltamac_top: layer %0d: LAYER_CHUNKS %0d is not ceil(%0d / %0d) or exceeds MAX_CHUNKS %0d",
                      l, CHUNKS, N_IN, LANES, MAX_CHUNKS);
@@ -312,6 +311,8 @@ module deltamac_top #(
         .rd_data(ref_word)
     );
   end else begin : gen_no_ref_rom
+    logic unused_ref_rd_addr;  // plain: no reference ROM
+    assign unused_ref_rd_addr = ^ref_rd_addr;
     assign ref_word = '0;
   end
 
