@@ -1,0 +1,29 @@
+# RTL lint and cocotb simulation (docs/rtl.md).
+# `make lint` exports small seeded networks into build/lint/<net>/ (one generated package each:
+# fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer) and
+# runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top) plus the rtl/lint/*.vlt
+# waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
+LINT_DIR  := build/lint
+LINT_NETS := fr16 plain5 cons12 single
+LINT_NET_fr16   := --topology 784-32-10 --lanes 16 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
+LINT_NET_plain5 := --topology 784-16-10 --lanes 5 --scheme plain --weight-bits 6 --delta-bits 6 --group row
+LINT_NET_cons12 := --topology 784-24-12-10 --lanes 12 --scheme consecutive --weight-bits 8 --delta-bits 4 --group row --activation clamp
+LINT_NET_single := --topology 64-10 --lanes 3 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
+LINT_RTL   = $(sort $(wildcard rtl/*.sv))
+LINT_WAIVE = $(sort $(wildcard rtl/lint/*.vlt))
+
+.PHONY: lint sim
+define rtl_lint_net
+	@echo "[rtl] lint deltamac_top against $(LINT_DIR)/$(1): $(LINT_NET_$(1))"
+	@$(PY) -m model export-random --out $(LINT_DIR)/$(1) $(LINT_NET_$(1)) --calibration random --seed 1 >/dev/null
+	verilator --lint-only -Wall --top-module deltamac_top $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_RTL)
+
+endef
+
+lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against several generated packages; fails on any warning
+	$(foreach net,$(LINT_NETS),$(call rtl_lint_net,$(net)))
+	@echo "[rtl] lint clean ($(words $(LINT_NETS)) packages)"
+
+sim: setup ## all cocotb testbenches in sim/ (Icarus, pytest -n $(JOBS); WAVES=1 for FST waveforms)
+	@echo "[rtl] cocotb testbenches: pytest -n $(JOBS) sim"
+	$(PY) -m pytest -n $(JOBS) sim
