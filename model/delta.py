@@ -54,18 +54,19 @@ def as_int_matrix(values, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _located(exc_type, layer: int, mask: np.ndarray, group: int, col_in_group: np.ndarray | None = None):
-    """Exception builder for the first (row, group) flagged by `mask` [n_out, groups, (G)]."""
-    first = tuple(int(i) for i in np.argwhere(mask)[0])
-    row, grp = first[0], first[1]
-    col = grp * group + (first[2] if len(first) > 2 else int(col_in_group[row, grp]))
-    return first, lambda msg: exc_type(f"layer {layer}, row {row}, col {col}: {msg}")
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    """Index of the first True entry (row-major)."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
 
 
-def _check_weight_range(w: np.ndarray, fmt: FixedFormat, layer: int, exc_type, what: str) -> None:
+def _encode_error(layer: int, row: int, col: int, message: str) -> EncodeError:
+    return EncodeError(f"layer {layer}, row {row}, col {col}: {message}")
+
+
+def _check_range(w: np.ndarray, fmt: FixedFormat, layer: int, exc_type, what: str) -> None:
     bad = (w < fmt.min) | (w > fmt.max)
     if np.any(bad):
-        row, col = (int(i) for i in np.argwhere(bad)[0])
+        row, col = _first(bad)
         raise exc_type(f"layer {layer}, row {row}, col {col}: {what} {w[row, col]} outside {fmt.describe()}")
 
 
@@ -78,61 +79,79 @@ def encode_layer(weights_int, fmt: DeltaFormat, delta_shift: int, layer: int = 0
         group = fmt.group_size(n_in)
     except FormatError as exc:
         raise EncodeError(f"layer {layer}: {exc}") from None
-    _check_weight_range(w, fmt.weight_format, layer, EncodeError, "weight")
+    _check_range(w, fmt.weight_format, layer, EncodeError, "weight")
     if fmt.scheme == Scheme.PLAIN:
         return EncodedLayer(np.zeros((n_out, 0), np.int64), w.copy())
 
+    grouped = w.reshape(n_out, n_in // group, group)
+    encode = _encode_fixed_reference if fmt.scheme == Scheme.FIXED_REFERENCE else _encode_consecutive
+    refs, deltas = encode(grouped, fmt, delta_shift, layer)
+    return EncodedLayer(refs.astype(np.int64), deltas.reshape(n_out, n_in).astype(np.int64))
+
+
+def _encode_fixed_reference(g: np.ndarray, fmt: DeltaFormat, delta_shift: int, layer: int):
+    """refs [n_out, groups] and deltas [n_out, groups, G] of grouped weights g."""
+    group = g.shape[-1]
     step = 1 << delta_shift
     dfmt = fmt.delta_format
-    g = w.reshape(n_out, n_in // group, group)
-    if fmt.scheme == Scheme.FIXED_REFERENCE:
-        residue = g % step
-        off_grid = residue != residue[..., :1]
-        if np.any(off_grid):
-            (row, grp, i), fail = _located(EncodeError, layer, off_grid, group)
-            raise fail(
-                f"weight {g[row, grp, i]} and the group's first weight {g[row, grp, 0]} "
-                f"(col {grp * group}) differ by a non-multiple of the delta step 2**{delta_shift}"
-            )
-        gmin, gmax, res = g.min(axis=-1), g.max(axis=-1), residue[..., 0]
-        wfmt = fmt.weight_format
-        lo = np.maximum(gmax - dfmt.max * step, wfmt.min)
-        hi = np.minimum(gmin - dfmt.min * step, wfmt.max)
-        lo = lo + (res - lo) % step  # first reference on the weights' grid
-        hi = hi - (hi - res) % step
-        too_wide = lo > hi
-        if np.any(too_wide):
-            (row, grp), fail = _located(EncodeError, layer, too_wide, group, g.argmax(axis=-1))
-            raise fail(
-                f"group cols {grp * group}..{grp * group + group - 1} spans [{gmin[row, grp]}, {gmax[row, grp]}], "
-                f"wider than {reference_span(fmt, delta_shift)} = (2**{fmt.delta_bits}-1) * 2**{delta_shift}"
-            )
-        # Valid reference closest to the midpoint, compared in doubled units to stay integral.
-        mid2 = gmin + gmax
-        below = np.clip(lo + ((mid2 - 2 * lo) // (2 * step)) * step, lo, hi)
-        above = np.clip(below + step, lo, hi)
-        refs = np.where(np.abs(2 * below - mid2) <= np.abs(2 * above - mid2), below, above)
-        deltas = (g - refs[..., None]) // step
-    else:
-        prev = np.concatenate([g[..., :1], g[..., :-1]], axis=-1)
-        diff = g - prev
-        off_grid = diff % step != 0
-        if np.any(off_grid):
-            (row, grp, i), fail = _located(EncodeError, layer, off_grid, group)
-            raise fail(
-                f"weight {g[row, grp, i]} minus the previous weight {prev[row, grp, i]} = {diff[row, grp, i]} "
-                f"is not a multiple of the delta step 2**{delta_shift}"
-            )
-        deltas = diff // step
-        out_of_range = (deltas < dfmt.min) | (deltas > dfmt.max)
-        if np.any(out_of_range):
-            (row, grp, i), fail = _located(EncodeError, layer, out_of_range, group)
-            raise fail(
-                f"step from {prev[row, grp, i]} to {g[row, grp, i]} needs delta {deltas[row, grp, i]}, "
-                f"outside the {dfmt.describe()} deltas (step 2**{delta_shift})"
-            )
-        refs = g[..., 0]
-    return EncodedLayer(refs.astype(np.int64), deltas.reshape(n_out, n_in).astype(np.int64))
+    residue = g % step
+    off_grid = residue != residue[..., :1]
+    if np.any(off_grid):
+        row, grp, i = _first(off_grid)
+        raise _encode_error(
+            layer, row, grp * group + i,
+            f"weight {g[row, grp, i]} and the group's first weight {g[row, grp, 0]} "
+            f"(col {grp * group}) differ by a non-multiple of the delta step 2**{delta_shift}"
+        )
+    gmin, gmax, res = g.min(axis=-1), g.max(axis=-1), residue[..., 0]
+    wfmt = fmt.weight_format
+    lo = np.maximum(gmax - dfmt.max * step, wfmt.min)
+    hi = np.minimum(gmin - dfmt.min * step, wfmt.max)
+    lo = lo + (res - lo) % step  # first reference on the weights' grid
+    hi = hi - (hi - res) % step
+    too_wide = lo > hi
+    if np.any(too_wide):
+        row, grp = _first(too_wide)
+        raise _encode_error(
+            layer, row, grp * group + int(g[row, grp].argmax()),
+            f"group cols {grp * group}..{grp * group + group - 1} spans [{gmin[row, grp]}, {gmax[row, grp]}], "
+            f"wider than {reference_span(fmt, delta_shift)} = (2**{fmt.delta_bits}-1) * 2**{delta_shift}"
+        )
+    # Valid reference closest to the midpoint, compared in doubled units to stay integral.
+    mid2 = gmin + gmax
+    below = np.clip(lo + ((mid2 - 2 * lo) // (2 * step)) * step, lo, hi)
+    above = np.clip(below + step, lo, hi)
+    refs = np.where(np.abs(2 * below - mid2) <= np.abs(2 * above - mid2), below, above)
+    deltas = (g - refs[..., None]) // step
+    return refs, deltas
+
+
+def _encode_consecutive(g: np.ndarray, fmt: DeltaFormat, delta_shift: int, layer: int):
+    """refs [n_out, groups] and deltas [n_out, groups, G] of grouped weights g."""
+    group = g.shape[-1]
+    step = 1 << delta_shift
+    dfmt = fmt.delta_format
+    prev = np.concatenate([g[..., :1], g[..., :-1]], axis=-1)
+    diff = g - prev
+    off_grid = diff % step != 0
+    if np.any(off_grid):
+        row, grp, i = _first(off_grid)
+        raise _encode_error(
+            layer, row, grp * group + i,
+            f"weight {g[row, grp, i]} minus the previous weight {prev[row, grp, i]} = {diff[row, grp, i]} "
+            f"is not a multiple of the delta step 2**{delta_shift}"
+        )
+    deltas = diff // step
+    out_of_range = (deltas < dfmt.min) | (deltas > dfmt.max)
+    if np.any(out_of_range):
+        row, grp, i = _first(out_of_range)
+        raise _encode_error(
+            layer, row, grp * group + i,
+            f"step from {prev[row, grp, i]} to {g[row, grp, i]} needs delta {deltas[row, grp, i]}, "
+            f"outside the {dfmt.describe()} deltas (step 2**{delta_shift})"
+        )
+    refs = g[..., 0]
+    return refs, deltas
 
 
 def reference_span(fmt: DeltaFormat, delta_shift: int) -> int:
@@ -147,19 +166,19 @@ def decode_layer(encoded: EncodedLayer, fmt: DeltaFormat, delta_shift: int, laye
     n_out, n_in = deltas.shape
     group = fmt.group_size(n_in)
     stored = fmt.weight_format if fmt.scheme == Scheme.PLAIN else fmt.delta_format
-    _check_weight_range(deltas, stored, layer, DecodeError, "delta")
+    _check_range(deltas, stored, layer, DecodeError, "delta")
     if fmt.scheme == Scheme.PLAIN:
         return deltas
     refs = as_int_matrix(encoded.refs, f"layer {layer} references")
     if refs.shape != (n_out, n_in // group):
         raise DecodeError(f"layer {layer}: references have shape {refs.shape}, expected {(n_out, n_in // group)}")
-    _check_weight_range(refs, fmt.weight_format, layer, DecodeError, "reference")
+    _check_range(refs, fmt.weight_format, layer, DecodeError, "reference")
     step = 1 << delta_shift
     d = deltas.reshape(n_out, n_in // group, group) * step
     if fmt.scheme == Scheme.CONSECUTIVE:
         d = np.cumsum(d, axis=-1)
     weights = (refs[..., None] + d).reshape(n_out, n_in)
-    _check_weight_range(weights, fmt.weight_format, layer, DecodeError, "decoded weight")
+    _check_range(weights, fmt.weight_format, layer, DecodeError, "decoded weight")
     return weights
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from model.accounting import bram18_tiles, stored_bits
 from model.delta import EncodedLayer, decode_layer, encode_layer
+from model import formats
 from model.formats import MULT_BITS, DeltaFormat, FixedFormat, FormatError, Scheme
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
@@ -20,6 +21,7 @@ from model.packing import RomLayout, from_raw, pack_rows, to_raw, unpack_rows
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
 from model.svpkg import generate_package
 
+ROM_NAMES = ("delta", "ref", "bias", "mult")
 MANIFEST_FILE = "manifest.json"
 WEIGHTS_FILE = "weights.npz"
 FORMAT_VERSION = 1
@@ -67,6 +69,9 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         write_coe(out / f"{rom}.coe", words, width)
         roms[rom] = {"file": f"{rom}.mem", "coe": f"{rom}.coe", "width": width, "depth": depth,
                      "bram18": bram18_tiles(width, depth)}
+    for rom in set(ROM_NAMES) - set(roms):  # e.g. the ref ROM of an earlier non-plain export
+        for suffix in (".mem", ".coe"):
+            (out / f"{rom}{suffix}").unlink(missing_ok=True)
     arrays = {"k": np.array([layer.req_shift for layer in net.layers], dtype=np.int64)}
     for index, layer in enumerate(net.layers):
         arrays |= {f"w{index}": layer.weights, f"b{index}": layer.bias, f"m{index}": layer.mult}
@@ -128,12 +133,17 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         acc_bits = int(manifest["acc_bits"])
         layout = RomLayout.build(topology, fmt, lanes, acc_bits)
         shifts = [(int(e["delta_shift"]), int(e["req_shift"]), e["activation"], bool(e["in_signed"])) for e in table]
+        needed_acc_bits = max(
+            formats.acc_bits(n_in, fmt.weight_bits, in_signed) for n_in, (*_, in_signed) in zip(topology, shifts)
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise ExportError(f"{where}: {exc}") from None
         raise ExportError(f"{where}: malformed manifest ({type(exc).__name__}: {exc})") from None
     if len(shifts) != len(layout.layers):
         raise ExportError(f"{where}: {len(shifts)} layer entries for topology {topology}")
+    if acc_bits != needed_acc_bits:
+        raise ExportError(f"{where}: acc_bits {acc_bits} but the layers need {needed_acc_bits}")
     for rom, (width, depth) in layout.rom_shapes().items():
         entry = manifest["roms"].get(rom, {})
         if (entry.get("width"), entry.get("depth")) != (width, depth):
@@ -158,8 +168,6 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         neurons = slice(lay.neuron_base, lay.neuron_base + lay.n_out)
         layers.append(QuantLayer(weights, biases[neurons], mults[neurons], req_shift, delta_shift, activation, in_signed))
     net = QuantNetwork(tuple(layers), fmt)
-    if net.acc_bits != acc_bits:
-        raise ExportError(f"{where}: acc_bits {acc_bits} but the network needs {net.acc_bits}")
     _check_against_npz(net, out / manifest.get("weights", WEIGHTS_FILE))
     return net, manifest
 

@@ -106,8 +106,7 @@ class DeltaFormat:
     """How weights are stored (ARCHITECTURE.md section 2).
 
     group: weights per reference group, None = the whole row. The group must divide every
-    layer's n_in (checked by `group_size`). For `plain` there are no references, so the group
-    has no effect on storage or decoding.
+    layer's n_in (checked by `group_size`). `plain` has no references, hence no groups: None.
     """
 
     scheme: Scheme
@@ -127,6 +126,8 @@ class DeltaFormat:
                     f"plain scheme stores weights directly: delta_bits must equal weight_bits "
                     f"({self.weight_bits}), got {self.delta_bits}"
                 )
+            if self.group is not None:
+                raise FormatError(f"plain scheme has no reference groups: group must be None (row), got {self.group}")
         elif not MIN_DELTA_BITS <= self.delta_bits <= MAX_DELTA_BITS:
             raise FormatError(
                 f"delta_bits must be in {MIN_DELTA_BITS}..{MAX_DELTA_BITS}, got {self.delta_bits}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.formats import DeltaFormat, FixedFormat, FormatError, MULT_BITS, Scheme
+from model.formats import MULT_BITS, DeltaFormat, FixedFormat, FormatError
 
 MIN_LANES, MAX_LANES = 1, 32
 
@@ -124,9 +124,7 @@ class RomLayout:
         return cls(lanes, delta, tuple(layers), acc_bits)
 
     def rtl_group_problems(self) -> list[str]:
-        """Layers whose group splits a memory word (G != n_in and G % P != 0); plain has no groups."""
-        if self.delta.scheme == Scheme.PLAIN:
-            return []
+        """Layers whose group splits a memory word (G != n_in and G % P != 0)."""
         return [
             f"layer {i}: group {lay.group} is neither the whole row ({lay.n_in}) nor a multiple of the {self.lanes} lanes"
             for i, lay in enumerate(self.layers)

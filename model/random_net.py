@@ -34,16 +34,15 @@ def _per_layer(value, count: int, what: str) -> list:
 
 def _random_weights(rng, n_out: int, n_in: int, fmt: DeltaFormat, delta_shift: int) -> np.ndarray:
     wfmt, dfmt = fmt.weight_format, fmt.delta_format
+    if fmt.scheme == Scheme.PLAIN:
+        return rng.integers(wfmt.min, wfmt.max + 1, size=(n_out, n_in))
     group = fmt.group_size(n_in)
     refs = rng.integers(wfmt.min // 2, wfmt.max // 2 + 1, size=(n_out, n_in // group, 1))
-    deltas = rng.integers(dfmt.min, dfmt.max + 1, size=(n_out, n_in // group, group)) << delta_shift
-    if fmt.scheme == Scheme.PLAIN:
-        raw = rng.integers(wfmt.min, wfmt.max + 1, size=(n_out, n_in))
-    elif fmt.scheme == Scheme.FIXED_REFERENCE:
-        raw = (refs + deltas).reshape(n_out, n_in)
-    else:
-        raw = (refs + np.cumsum(deltas, axis=-1)).reshape(n_out, n_in)
-    weights, _ = project_layer(raw, fmt, delta_shift)
+    steps = rng.integers(dfmt.min, dfmt.max + 1, size=(n_out, n_in // group, group)) << delta_shift
+    if fmt.scheme == Scheme.CONSECUTIVE:
+        steps = np.cumsum(steps, axis=-1)
+    # A walk or a reference near the edge can leave the weight range: projection pulls it back.
+    weights, _ = project_layer((refs + steps).reshape(n_out, n_in), fmt, delta_shift)
     return weights
 
 

@@ -1,4 +1,5 @@
 import gzip
+import pickle
 import struct
 
 import numpy as np
@@ -124,4 +125,18 @@ def test_corrupt_mnist_pickle(tmp_path):
     bad = tmp_path / "mnist.pkl.gz"
     bad.write_bytes(gzip.compress(b"not a pickle"))
     with pytest.raises(DatasetError, match=r"mnist\.pkl\.gz: cannot read the MNIST pickle"):
+        datasets.load_mnist_pickle(bad, "test")
+
+
+@pytest.mark.parametrize(
+    "parts, message",
+    [
+        ([(np.zeros((2, 10)), np.zeros(2))] * 3, r"images \(2, 10\) / labels \(2,\), expected \[N, 784\] / \[N\]"),
+        ([(np.full((2, 784), 0.3), np.zeros(2))] * 3, "pixels are not multiples of 1/256"),
+    ],
+)
+def test_malformed_mnist_pickle(tmp_path, parts, message):
+    bad = tmp_path / "mnist.pkl.gz"
+    bad.write_bytes(gzip.compress(pickle.dumps(tuple(parts))))
+    with pytest.raises(DatasetError, match=message):
         datasets.load_mnist_pickle(bad, "test")

@@ -166,3 +166,11 @@ def test_projection_of_floats_rounds_half_up_and_saturates():
     projected, error = project_layer(np.array([[-0.5, 0.5, 1.49, 100.0, -100.0]]), fmt, 0)
     assert projected.tolist() == [[0, 1, 1, 7, -8]]
     assert error == pytest.approx(93.0)
+
+
+def test_shape_errors():
+    fmt = DeltaFormat(Scheme.CONSECUTIVE, 8, 4, None)
+    with pytest.raises(FormatError, match=r"layer 0 weights: expected a 2-D \[n_out, n_in\] array, got shape \(4,\)"):
+        encode_layer(np.zeros(4, np.int64), fmt, 0)
+    with pytest.raises(FormatError, match=r"project_layer: expected a 2-D \[n_out, n_in\] array, got shape \(2, 2, 2\)"):
+        project_layer(np.zeros((2, 2, 2)), fmt, 0)

@@ -34,7 +34,8 @@ def rtl_exports(draw):
     scheme = draw(st.sampled_from(list(Scheme)))
     weight_bits = draw(st.integers(2, 16))
     delta_bits = weight_bits if scheme == Scheme.PLAIN else draw(st.integers(1, 8))
-    group = draw(st.sampled_from([None] + [g for g in (lanes, 2 * lanes, 4 * lanes) if 32 % g == 0]))
+    groups = [g for g in (lanes, 2 * lanes, 4 * lanes) if 32 % g == 0 and scheme != Scheme.PLAIN]
+    group = draw(st.sampled_from([None, *groups]))
     shift = 0 if scheme == Scheme.PLAIN else draw(st.integers(0, min(2, weight_bits - 1)))
     activation = draw(st.sampled_from(["relu", "clamp"]))
     fmt = DeltaFormat(scheme, weight_bits, delta_bits, group)
@@ -137,8 +138,6 @@ def test_group_the_rtl_cannot_run_is_an_export_error(tmp_path):
     with pytest.raises(ExportError, match="layer 0: group 8 is neither the whole row \\(32\\) nor a multiple of the 16 lanes"):
         export_network(net, tmp_path, 16, "bad")
     export_network(net, tmp_path, 4, "ok")  # 8 % 4 == 0: fine
-    plain = random_network((32, 16, 4), DeltaFormat(Scheme.PLAIN, 8, 8, 8), seed=0)
-    export_network(plain, tmp_path / "plain", 16, "plain")  # no references, no alignment rule
 
 
 def test_lanes_out_of_range_is_an_error(tmp_path):
@@ -205,6 +204,10 @@ def test_load_export_detects_weights_npz_mismatch(exported):
         (lambda m: m.pop("layers"), r"missing keys \['layers'\]"),
         (lambda m: m["delta"].update(scheme="zigzag"), "unknown delta scheme 'zigzag'"),
         (lambda m: m["layers"].pop(), "1 layer entries for topology"),
+        (lambda m: m.update(lanes=0), "lanes must be an integer in 1..32, got 0"),
+        (lambda m: m.update(lanes="eight"), "lanes must be an integer in 1..32, got 'eight'"),
+        (lambda m: m.update(acc_bits=m["acc_bits"] + 1), "acc_bits 23 but the layers need 22"),
+        (lambda m: m["layers"][0].pop("activation"), "malformed manifest \\(KeyError: 'activation'\\)"),
     ],
 )
 def test_load_export_rejects_inconsistent_manifests(exported, edit, message):
@@ -227,3 +230,22 @@ def test_load_export_missing_rom_file(exported):
     (exported / "mult.mem").unlink()
     with pytest.raises(MemFileError, match=r"mult\.mem: file not found"):
         load_export(exported)
+
+
+def test_load_export_missing_npz_and_shift_mismatch(exported):
+    with np.load(exported / "weights.npz") as saved:
+        arrays = dict(saved)
+    np.savez(exported / "weights.npz", **(arrays | {"k": arrays["k"] + 1}))
+    with pytest.raises(ExportError, match="weights.npz: k differs from the manifest's req_shift values"):
+        load_export(exported)
+    (exported / "weights.npz").unlink()
+    with pytest.raises(ExportError, match="weights.npz: not found"):
+        load_export(exported)
+
+
+def test_plain_export_over_an_earlier_export_leaves_no_stale_reference_rom(exported):
+    assert (exported / "ref.mem").exists()
+    plain = random_network((20, 12, 4), DeltaFormat(Scheme.PLAIN, 8, 8, None), seed=3)
+    export_network(plain, exported, 8, "plain")
+    assert not (exported / "ref.mem").exists() and not (exported / "ref.coe").exists()
+    assert np.array_equal(load_export(exported)[0].layers[0].weights, plain.layers[0].weights)

@@ -54,6 +54,7 @@ def test_fixed_format_rejects_zero_bits():
         ((Scheme.FIXED_REFERENCE, 1, 1, None), "weight_bits must be in 2..16, got 1"),
         ((Scheme.PLAIN, 8, 4, None), "delta_bits must equal weight_bits"),
         ((Scheme.FIXED_REFERENCE, 8, 4, 0), "group must be a positive integer"),
+        ((Scheme.PLAIN, 8, 8, 16), "plain scheme has no reference groups: group must be None"),
     ],
 )
 def test_illegal_delta_formats(args, message):

@@ -56,3 +56,8 @@ def test_read_rejects_malformed_files_naming_file_and_line(tmp_path, text, width
 def test_read_missing_file(tmp_path):
     with pytest.raises(MemFileError, match=r"nope\.mem: file not found \(expected a ROM of 3 words x 8 bits\)"):
         read_mem(tmp_path / "nope.mem", 8, 3)
+
+
+def test_write_rejects_zero_width(tmp_path):
+    with pytest.raises(MemFileError, match="word width must be positive, got 0"):
+        write_mem(tmp_path / "x.mem", [0], 0)

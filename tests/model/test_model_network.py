@@ -107,3 +107,8 @@ def test_random_network_argument_errors():
         random_network((8, 4, 2), FMT, calibration=np.zeros((3, 9), np.uint8))
     with pytest.raises(FormatError, match="topology needs >= 2 positive sizes"):
         random_network((8,), FMT)
+
+
+def test_layers_must_be_quant_layers():
+    with pytest.raises(NetworkError, match="layer 0: expected a QuantLayer, got dict"):
+        QuantNetwork(({},), FMT)
