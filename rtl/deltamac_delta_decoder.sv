@@ -93,19 +93,21 @@ module deltamac_delta_decoder #(
 
   // ---------------------------------------------------------------------------------------------
   // Stage 1: scaled deltas d_p * 2**s at WEIGHT_BITS (plain: the weights themselves).
-  logic [LANES-1:0][DELTA_BITS-1:0]  deltas;
-  logic [LANES-1:0][WEIGHT_BITS-1:0] scaled_d;
-  logic [LANES-1:0][WEIGHT_BITS-1:0] scaled_q;
+  // Lane p of every LANES-lane bus below is at [p*WEIGHT_BITS +: WEIGHT_BITS].
+  logic [LANES*WEIGHT_BITS-1:0] scaled_d;
+  logic [LANES*WEIGHT_BITS-1:0] scaled_q;
 
-  assign deltas = in_deltas;
-
-  for (genvar p = 0; p < LANES; p++) begin : gen_scale
-    logic signed [WEIGHT_BITS-1:0] delta;
-    assign delta = WEIGHT_BITS'($signed(deltas[p]));
-    if (SCHEME == SchemePlain) begin : gen_plain
-      assign scaled_d[p] = delta;
-    end else begin : gen_shift
-      assign scaled_d[p] = delta <<< in_shift;
+  // Only elaborated for a legal DELTA_BITS, so that DELTA_BITS = 0 reaches its $fatal above
+  // instead of a zero-width part-select error.
+  if (DELTA_BITS >= 1) begin : gen_delta_lanes
+    for (genvar p = 0; p < LANES; p++) begin : gen_scale
+      logic signed [WEIGHT_BITS-1:0] delta;
+      assign delta = WEIGHT_BITS'($signed(in_deltas[p*DELTA_BITS +: DELTA_BITS]));
+      if (SCHEME == SchemePlain) begin : gen_plain
+        assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta;
+      end else begin : gen_shift
+        assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta <<< in_shift;
+      end
     end
   end
 
@@ -121,14 +123,16 @@ module deltamac_delta_decoder #(
     assign out_weights = scaled_q;
 
   end else begin : gen_ref
-    // Reference, delayed to the output stage's input.
-    logic [TAG_STAGES-1:0][WEIGHT_BITS-1:0] ref_q;
-    logic [LANES-1:0][WEIGHT_BITS-1:0]      weights_q;
+    // Reference, delayed to the output stage's input (stage t at [t*WEIGHT_BITS +: WEIGHT_BITS]).
+    logic [TAG_STAGES*WEIGHT_BITS-1:0] ref_q;
+    logic [WEIGHT_BITS-1:0]            stage_ref;
+    logic [LANES*WEIGHT_BITS-1:0]      weights_q;
 
     always_ff @(posedge clk) begin
       ref_q <= (TAG_STAGES*WEIGHT_BITS)'({ref_q, in_ref});
     end
 
+    assign stage_ref   = ref_q[(TAG_STAGES-1)*WEIGHT_BITS +: WEIGHT_BITS];
     assign out_weights = weights_q;
 
     if (SCHEME == SchemeConsecutive) begin : gen_consecutive
@@ -141,17 +145,19 @@ module deltamac_delta_decoder #(
       // Sklansky prefix sum: at level lv, every lane whose index has bit lv-1 set adds the
       // last lane of the preceding half-block. Level 0 = the scaled deltas.
       for (genvar lv = 0; lv <= PREFIX_LEVELS; lv++) begin : gen_level
-        logic [LANES-1:0][WEIGHT_BITS-1:0] sum_q;
+        logic [LANES*WEIGHT_BITS-1:0] sum_q;
         if (lv == 0) begin : gen_input
           assign sum_q = scaled_q;
         end else begin : gen_stage
           localparam int HALF = 1 << (lv - 1);
-          logic [LANES-1:0][WEIGHT_BITS-1:0] sum_d;
+          logic [LANES*WEIGHT_BITS-1:0] sum_d;
           for (genvar p = 0; p < LANES; p++) begin : gen_lane
             if ((p / HALF) % 2 == 1) begin : gen_add
-              assign sum_d[p] = gen_level[lv-1].sum_q[p] + gen_level[lv-1].sum_q[(p / HALF) * HALF - 1];
+              localparam int SRC = (p / HALF) * HALF - 1;
+              assign sum_d[p*WEIGHT_BITS +: WEIGHT_BITS] = gen_level[lv-1].sum_q[p*WEIGHT_BITS +: WEIGHT_BITS]
+                                                         + gen_level[lv-1].sum_q[SRC*WEIGHT_BITS +: WEIGHT_BITS];
             end else begin : gen_pass
-              assign sum_d[p] = gen_level[lv-1].sum_q[p];
+              assign sum_d[p*WEIGHT_BITS +: WEIGHT_BITS] = gen_level[lv-1].sum_q[p*WEIGHT_BITS +: WEIGHT_BITS];
             end
           end
           always_ff @(posedge clk) begin
@@ -162,12 +168,12 @@ module deltamac_delta_decoder #(
 
       // Output stage: the running chain value is the previous valid word's last lane.
       logic [WEIGHT_BITS-1:0] base;
-      assign base = start_q[TAG_STAGES-1] ? ref_q[TAG_STAGES-1] : weights_q[LANES-1];
+      assign base = start_q[TAG_STAGES-1] ? stage_ref : weights_q[(LANES-1)*WEIGHT_BITS +: WEIGHT_BITS];
 
       for (genvar p = 0; p < LANES; p++) begin : gen_lane
         always_ff @(posedge clk) begin
           if (valid_q[LATENCY-2]) begin
-            weights_q[p] <= base + gen_level[PREFIX_LEVELS].sum_q[p];
+            weights_q[p*WEIGHT_BITS +: WEIGHT_BITS] <= base + gen_level[PREFIX_LEVELS].sum_q[p*WEIGHT_BITS +: WEIGHT_BITS];
           end
         end
       end
@@ -179,7 +185,7 @@ module deltamac_delta_decoder #(
       for (genvar p = 0; p < LANES; p++) begin : gen_lane
         always_ff @(posedge clk) begin
           if (valid_q[LATENCY-2]) begin
-            weights_q[p] <= ref_q[TAG_STAGES-1] + scaled_q[p];
+            weights_q[p*WEIGHT_BITS +: WEIGHT_BITS] <= stage_ref + scaled_q[p*WEIGHT_BITS +: WEIGHT_BITS];
           end
         end
       end

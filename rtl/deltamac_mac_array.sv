@@ -88,8 +88,8 @@ module deltamac_mac_array #(
 
   // ---------------------------------------------------------------------------------------------
   // Stages 1-2: operand registers and registered multipliers.
-  logic [LANES-1:0][WEIGHT_BITS-1:0] weights_q;
-  logic [LANES-1:0][ACT_BITS-1:0]    acts_q;
+  logic [LANES*WEIGHT_BITS-1:0] weights_q;  // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS]
+  logic [LANES*ACT_BITS-1:0]    acts_q;     // lane p at [p*ACT_BITS +: ACT_BITS]
 
   always_ff @(posedge clk) begin
     weights_q <= in_weights;
@@ -102,27 +102,28 @@ module deltamac_mac_array #(
   for (genvar lv = 0; lv <= TREE_LEVELS; lv++) begin : gen_level
     localparam int NODES = (LANES + (1 << lv) - 1) >> lv;
     localparam int BITS = (PROD_BITS + lv < ACC_BITS) ? PROD_BITS + lv : ACC_BITS;
-    logic [NODES-1:0][BITS-1:0] node_d;
-    logic [NODES-1:0][BITS-1:0] node_q;
+    logic [NODES*BITS-1:0] node_d;  // node n at [n*BITS +: BITS]
+    logic [NODES*BITS-1:0] node_q;
 
     if (lv == 0) begin : gen_products
       for (genvar p = 0; p < LANES; p++) begin : gen_lane
         (* use_dsp = "yes" *)
         logic signed [PROD_BITS-1:0] product;
-        assign product = $signed(weights_q[p]) * $signed(acts_q[p]);
-        assign node_d[p] = product;
+        assign product = $signed(weights_q[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q[p*ACT_BITS +: ACT_BITS]);
+        assign node_d[p*BITS +: BITS] = product;
       end
     end else begin : gen_adders
       localparam int PREV_NODES = (LANES + (1 << (lv - 1)) - 1) >> (lv - 1);
+      localparam int PREV_BITS = (PROD_BITS + lv - 1 < ACC_BITS) ? PROD_BITS + lv - 1 : ACC_BITS;
       for (genvar n = 0; n < NODES; n++) begin : gen_node
         logic signed [BITS-1:0] left;
-        assign left = BITS'($signed(gen_level[lv-1].node_q[2*n]));
+        assign left = BITS'($signed(gen_level[lv-1].node_q[2*n*PREV_BITS +: PREV_BITS]));
         if (2 * n + 1 < PREV_NODES) begin : gen_add
           logic signed [BITS-1:0] right;
-          assign right = BITS'($signed(gen_level[lv-1].node_q[2*n+1]));
-          assign node_d[n] = left + right;
+          assign right = BITS'($signed(gen_level[lv-1].node_q[(2*n+1)*PREV_BITS +: PREV_BITS]));
+          assign node_d[n*BITS +: BITS] = left + right;
         end else begin : gen_pass
-          assign node_d[n] = left;
+          assign node_d[n*BITS +: BITS] = left;
         end
       end
     end
