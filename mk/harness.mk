@@ -1,16 +1,18 @@
 # Verilator whole-test-set harness (sim/harness/, docs/harness.md).
 # Example: make rom-random CONFIG=tiny && make sim-full CONFIG=tiny LIMIT=1000 BACKPRESSURE=1
-LIMIT        ?=
-BACKPRESSURE ?= 0
-SEED         ?= 1
-HARNESS_JOBS ?= 1
+LIMIT              ?=
+BACKPRESSURE       ?= 0
+SEED               ?= 1
+HARNESS_OUT_LOGITS ?= 1
+HARNESS_JOBS       ?= 1
 
-HARNESS_RUN_FLAGS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(filter 1,$(BACKPRESSURE)),--backpressure) --seed $(SEED)
+HARNESS_RUN_FLAGS := --out-logits $(HARNESS_OUT_LOGITS) $(if $(LIMIT),--limit $(LIMIT)) \
+  $(if $(filter 1,$(BACKPRESSURE)),--backpressure) --seed $(SEED)
 
 .PHONY: harness sim-full
-harness: setup ## build the Verilator harness for the export in $(BUILD) into $(BUILD)/harness (skipped when up to date)
-	@echo "[harness] building the Verilator harness for $(BUILD) (HARNESS_JOBS=$(HARNESS_JOBS))"
-	$(PY) -m sim.harness.build --export $(BUILD) --jobs $(HARNESS_JOBS)
+harness: setup ## build the Verilator harness for the export in $(BUILD) into $(BUILD)/harness (HARNESS_OUT_LOGITS=0: harness-class)
+	@echo "[harness] building the Verilator harness for $(BUILD) (OUT_LOGITS=$(HARNESS_OUT_LOGITS), HARNESS_JOBS=$(HARNESS_JOBS))"
+	$(PY) -m sim.harness.build --export $(BUILD) --out-logits $(HARNESS_OUT_LOGITS) --jobs $(HARNESS_JOBS)
 
 sim-full: harness ## all FashionMNIST test images through the RTL vs the golden model -> $(BUILD)/rtl_report.json (LIMIT, BACKPRESSURE=1, SEED)
 	@echo "[harness] running $(if $(LIMIT),the first $(LIMIT),all) test images through $(BUILD)$(if $(filter 1,$(BACKPRESSURE)), with random idle/backpressure (seed $(SEED)))"

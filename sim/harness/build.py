@@ -1,9 +1,11 @@
 """Build the Verilator whole-test-set harness for one export directory.
 
-    python -m sim.harness.build --export build/s15 [--out build/s15/harness] [--jobs 1]
+    python -m sim.harness.build --export build/s15 [--out-logits 1] [--out DIR] [--jobs 1]
 
 Compiles the files of deltamac.core's default target (the export's generated deltamac_net_pkg.sv,
-then rtl/) + deltamac_harness_top.sv + harness.cpp into <out>/harness. The build is skipped when a stamp of every input (sources,
+then rtl/) + deltamac_harness_top.sv + harness.cpp into <out>/harness, with deltamac_top's
+OUT_LOGITS = 1 (logits and class checked; default <out> = <export>/harness) or 0 (class only, the
+core's default mode; default <out> = <export>/harness-class). The build is skipped when a stamp of every input (sources,
 flags, Verilator version) is unchanged, so `make sim-full` only rebuilds what changed. The ROM
 contents are not compiled in: $readmemh reads them at run time from the working directory,
 which sim.harness.run sets to the export directory after checking it matches the binary.
@@ -63,17 +65,23 @@ def build_stamp(sources: list[Path], command: list[str], version: str) -> str:
     return digest.hexdigest()
 
 
-def build_harness(export_dir, out_dir=None, jobs: int = 1, log=print) -> Path:
+def default_harness_dir(export_dir: Path, out_logits: int) -> Path:
+    return export_dir / ("harness" if out_logits else "harness-class")
+
+
+def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, log=print) -> Path:
     """Build (or reuse) the harness binary for export_dir; returns its path."""
+    if out_logits not in (0, 1):
+        raise HarnessBuildError(f"OUT_LOGITS must be 0 or 1, got {out_logits!r}")
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
         raise HarnessBuildError(f"build directory {export_dir} does not exist: export a network into it first")
-    out_dir = Path(out_dir).resolve() if out_dir else export_dir / "harness"
+    out_dir = Path(out_dir).resolve() if out_dir else default_harness_dir(export_dir, out_logits)
     verilator = require_tool("verilator")
     sources = harness_sources(export_dir)
     command = [
         verilator, *VERILATOR_FLAGS, "-j", str(jobs), "-MAKEFLAGS", MAKE_FLAGS,
-        "--top-module", TOP, "-Mdir", str(out_dir), "-o", BINARY_NAME,
+        "--top-module", TOP, f"-GOUT_LOGITS={out_logits}", "-Mdir", str(out_dir), "-o", BINARY_NAME,
         *(str(path) for path in sources),
     ]
     stamp = build_stamp(sources, command, verilator_version(verilator))
@@ -84,7 +92,8 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, log=print) -> Path:
         return binary
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp_file.unlink(missing_ok=True)
-    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness into {out_dir} (-j {jobs})")
+    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness (OUT_LOGITS={out_logits}) "
+        f"into {out_dir} (-j {jobs})")
     start = time.monotonic()
     build_log = out_dir / "build.log"
     with build_log.open("w") as handle:
@@ -100,11 +109,13 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, log=print) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
-    parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness)")
+    parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
+                        help="deltamac_top OUT_LOGITS: 1 logits + class (default), 0 class only")
+    parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness, or harness-class)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel C++ compile jobs (default 1)")
     args = parser.parse_args(argv)
     try:
-        build_harness(args.export, args.out, args.jobs)
+        build_harness(args.export, args.out, args.jobs, args.out_logits)
     except RuntimeError as exc:  # HarnessBuildError, or require_tool: Verilator not installed
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2

@@ -1,12 +1,14 @@
 // Top for the whole-test-set harness (sim/harness/harness.cpp). Built by Verilator.
 //
-// Instantiates deltamac_top with OUT_LOGITS = 1 (logits and class are both checked) and exposes the
-// compiled deltamac_net_pkg constants as constant `cfg_*` outputs, so the harness binary can
+// Instantiates deltamac_top (OUT_LOGITS = 1 by default: logits and class are both checked; 0: the
+// class only) and exposes OUT_LOGITS and the compiled deltamac_net_pkg constants as constant
+// `cfg_*` outputs, so the harness binary can
 // report exactly what it was built for (`--describe`) and the Python driver can refuse an export
 // that does not match. ROM files are relative paths: $readmemh resolves them against the working
 // directory, which the driver sets to the export directory (build/<config>/). The parameters are
 // untyped like deltamac_top's (typed `string` parameters crash Verilator 5.006 there).
 module deltamac_harness_top #(
+    parameter int OUT_LOGITS = 1,
     parameter DELTA_ROM_FILE = "delta.mem",
     parameter REF_ROM_FILE   = "ref.mem",
     parameter BIAS_ROM_FILE  = "bias.mem",
@@ -28,6 +30,7 @@ module deltamac_harness_top #(
     output logic [31:0] status_images,
     output logic [31:0] status_cycles,
 
+    output logic [31:0] cfg_out_logits,
     output logic [31:0] cfg_num_layers,
     output logic [31:0] cfg_lanes,
     output logic [31:0] cfg_scheme,
@@ -56,7 +59,7 @@ module deltamac_harness_top #(
     output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_out_signed
 );
   deltamac_top #(
-      .OUT_LOGITS    (1),
+      .OUT_LOGITS    (OUT_LOGITS),
       .DELTA_ROM_FILE(DELTA_ROM_FILE),
       .REF_ROM_FILE  (REF_ROM_FILE),
       .BIAS_ROM_FILE (BIAS_ROM_FILE),
@@ -79,6 +82,7 @@ module deltamac_harness_top #(
       .status_cycles
   );
 
+  assign cfg_out_logits        = OUT_LOGITS;
   assign cfg_num_layers        = deltamac_net_pkg::NUM_LAYERS;
   assign cfg_lanes             = deltamac_net_pkg::LANES;
   assign cfg_scheme            = deltamac_net_pkg::SCHEME;

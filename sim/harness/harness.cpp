@@ -1,7 +1,7 @@
 // deltamac whole-test-set harness: drives deltamac_top's AXI4-Stream ports cycle by cycle.
 //
 //   harness --describe
-//       print the compiled deltamac_net_pkg constants as JSON and exit.
+//       print OUT_LOGITS and the compiled deltamac_net_pkg constants as JSON and exit.
 //   harness --images FILE --results FILE [--seed S] [--idle P] [--stall P] [--burst N]
 //       FILE: raw uint8 pixels, IN_PIXELS per image. Runs, after reset:
 //         phase 0 "latency": image 0 alone, no idle, no backpressure;
@@ -13,6 +13,7 @@
 //                            to back without idle or backpressure (clean throughput measurement).
 //       Writes one line per result to --results:
 //         phase image first_cycle done_cycle class logit_0 .. logit_{NUM_CLASSES-1}
+//       (no logits when built with OUT_LOGITS = 0: the DUT then sends the class only)
 //       (first_cycle: clock edge at which the image's first pixel was accepted; done_cycle: edge
 //       at which the class beat with TLAST was accepted), and prints a JSON summary on stdout.
 //
@@ -49,13 +50,13 @@ template <std::size_t W>
 uint32_t field(const VlWide<W>& value, int index) { return value.at(index); }
 
 struct Config {
-    uint32_t num_layers, lanes, scheme, weight_bits, delta_bits, act_bits, acc_bits, bias_bits,
+    uint32_t out_logits, num_layers, lanes, scheme, weight_bits, delta_bits, act_bits, acc_bits, bias_bits,
         mult_bits, in_pixels, num_classes, max_chunks, delta_rom_depth, ref_rom_depth,
         neuron_rom_depth;
     std::vector<std::pair<const char*, std::vector<uint32_t>>> tables;
 
     explicit Config(const Vdeltamac_harness_top& top)
-        : num_layers(top.cfg_num_layers), lanes(top.cfg_lanes), scheme(top.cfg_scheme),
+        : out_logits(top.cfg_out_logits), num_layers(top.cfg_num_layers), lanes(top.cfg_lanes), scheme(top.cfg_scheme),
           weight_bits(top.cfg_weight_bits), delta_bits(top.cfg_delta_bits),
           act_bits(top.cfg_act_bits), acc_bits(top.cfg_acc_bits), bias_bits(top.cfg_bias_bits),
           mult_bits(top.cfg_mult_bits), in_pixels(top.cfg_in_pixels),
@@ -98,7 +99,7 @@ struct Config {
 
     std::string json() const {
         std::ostringstream out;
-        out << "{\"NUM_LAYERS\": " << num_layers << ", \"LANES\": " << lanes
+        out << "{\"OUT_LOGITS\": " << out_logits << ", \"NUM_LAYERS\": " << num_layers << ", \"LANES\": " << lanes
             << ", \"SCHEME\": " << scheme << ", \"WEIGHT_BITS\": " << weight_bits
             << ", \"DELTA_BITS\": " << delta_bits << ", \"ACT_BITS\": " << act_bits
             << ", \"ACC_BITS\": " << acc_bits << ", \"BIAS_BITS\": " << bias_bits
@@ -230,7 +231,8 @@ class Harness {
         Throttle input(idle, 2 * image_cycles), output(stall, 2 * image_cycles);
         std::vector<uint64_t> first(indices.size(), 0);
         std::size_t sent = 0, pixel = 0, received = 0, beat = 0;
-        std::vector<int32_t> logits(cfg.num_classes);
+        const std::size_t logit_beats = cfg.out_logits ? cfg.num_classes : 0;
+        std::vector<int32_t> logits(logit_beats);
         bool s_valid = false, m_pending = false;
         uint32_t m_pending_data = 0;
         bool m_pending_last = false;
@@ -273,7 +275,7 @@ class Harness {
             if (m_fire) {
                 if (received >= sent)
                     protocol_error(received, indices, "result beat before the whole image was accepted");
-                if (beat < cfg.num_classes) {
+                if (beat < logit_beats) {
                     if (m_last) protocol_error(received, indices, "TLAST on logit beat " + std::to_string(beat));
                     logits[beat++] = static_cast<int32_t>(m_data);
                 } else {

@@ -1,6 +1,6 @@
 """Run FashionMNIST test images through the Verilator harness and compare with the golden model.
 
-    python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S]
+    python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S] [--out-logits 1]
 
 Steps: load and validate the export (model.export.load_export), check that the harness binary
 was compiled for exactly the export's package constants, compute the golden logits and classes
@@ -31,7 +31,7 @@ from model.inference import run_network
 from model.network import QuantNetwork
 from model.packing import RomLayout
 from model.svpkg import generate_package
-from sim.harness.build import BINARY_NAME
+from sim.harness.build import BINARY_NAME, default_harness_dir
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
@@ -53,13 +53,13 @@ class Results:
     first_cycle: np.ndarray  # [R] edge at which the first pixel was accepted
     done_cycle: np.ndarray  # [R] edge at which the class beat (TLAST) was accepted
     classes: np.ndarray  # [R]
-    logits: np.ndarray  # [R, C] int32 as sent on m_axis
+    logits: np.ndarray  # [R, C] int32 as sent on m_axis; [R, 0] when built with OUT_LOGITS = 0
 
     @classmethod
-    def read(cls, path: Path, n_classes: int) -> Results:
+    def read(cls, path: Path, n_logits: int) -> Results:
         table = np.loadtxt(path, dtype=np.int64, ndmin=2)
-        if table.shape[1] != 5 + n_classes:
-            raise HarnessError(f"{path}: {table.shape[1]} columns, expected {5 + n_classes}")
+        if table.shape[1] != 5 + n_logits:
+            raise HarnessError(f"{path}: {table.shape[1]} columns, expected {5 + n_logits}")
         return cls(table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4], table[:, 5:])
 
     def select(self, phase: int) -> Results:
@@ -119,9 +119,11 @@ def steady_cycles_per_image(done_cycles: np.ndarray) -> float | None:
 
 
 def compare(expected_logits: np.ndarray, expected_classes: np.ndarray, got: Results) -> list[dict]:
-    """Every result whose class or logits differ from the golden model, in image order."""
+    """Every result whose class or logits (when the DUT sent them) differ from the golden model."""
     want_logits = expected_logits[got.image].astype(np.int32)  # m_axis carries 32-bit logits
-    bad = (got.classes != expected_classes[got.image]) | np.any(got.logits != want_logits, axis=1)
+    bad = got.classes != expected_classes[got.image]
+    if got.logits.shape[1]:
+        bad |= np.any(got.logits != want_logits, axis=1)
     return [
         {
             "phase": PHASES[int(got.phase[r])],
@@ -129,15 +131,17 @@ def compare(expected_logits: np.ndarray, expected_classes: np.ndarray, got: Resu
             "expected_class": int(expected_classes[got.image[r]]),
             "actual_class": int(got.classes[r]),
             "expected_logits": [int(v) for v in want_logits[r]],
-            "actual_logits": [int(v) for v in got.logits[r]],
+            "actual_logits": [int(v) for v in got.logits[r]] if got.logits.shape[1] else None,
         }
         for r in np.flatnonzero(bad)
     ]
 
 
-def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_classes: int,
+def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_logits: int,
              backpressure: bool, seed: int) -> tuple[Results, dict]:
-    """Run the harness binary on images, ROMs read from rom_dir; returns results and its summary."""
+    """Run the harness binary on images, ROMs read from rom_dir; returns results and its summary.
+
+    n_logits: logits per result, NUM_CLASSES for a binary built with OUT_LOGITS = 1, else 0."""
     work_dir.mkdir(parents=True, exist_ok=True)
     images_file, results_file = work_dir / "images.bin", work_dir / "results.txt"
     np.ascontiguousarray(images, dtype=np.uint8).tofile(images_file)
@@ -154,11 +158,11 @@ def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_
         raise HarnessError(f"harness failed (exit {result.returncode}):\n{result.stdout}{result.stderr}".rstrip())
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     summary["wall_seconds"] = wall
-    return Results.read(results_file, n_classes), summary
+    return Results.read(results_file, n_logits), summary
 
 
-def build_report(net, manifest, export_dir, results, summary, expected_logits, expected_classes,
-                 labels, mismatches, backpressure, seed) -> dict:
+def build_report(net, manifest, export_dir, results, summary, expected_classes, labels, mismatches,
+                 backpressure, seed, out_logits) -> dict:
     lanes = int(manifest["lanes"])
     stream = results.select(1)
     clean = results.select(2) if backpressure else stream
@@ -176,6 +180,7 @@ def build_report(net, manifest, export_dir, results, summary, expected_logits, e
         "weight_bits": net.delta.weight_bits,
         "delta_bits": net.delta.delta_bits,
         "lanes": lanes,
+        "out_logits": out_logits,
         "images": images,
         "rtl_acc": float(np.mean(stream.classes == labels[stream.image])),
         "golden_acc": float(np.mean(expected_classes[: images] == labels[: images])),
@@ -206,12 +211,13 @@ def build_report(net, manifest, export_dir, results, summary, expected_logits, e
 
 
 def format_mismatch(m: dict) -> str:
+    actual = m["actual_logits"] if m["actual_logits"] is not None else "not sent (harness built with OUT_LOGITS=0)"
     return (f"  image {m['image']} ({m['phase']}): expected class {m['expected_class']}, got {m['actual_class']}\n"
-            f"    expected logits {m['expected_logits']}\n    actual logits   {m['actual_logits']}")
+            f"    expected logits {m['expected_logits']}\n    actual logits   {actual}")
 
 
 def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
-        images=None, labels=None, work_dir=None) -> dict:
+        images=None, labels=None, work_dir=None, out_logits=1) -> dict:
     """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
@@ -220,11 +226,11 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
         net, manifest = load_export(export_dir)
     except (FormatError, MemFileError) as exc:  # ExportError, PackingError, a malformed .mem file
         raise HarnessError(f"invalid export {export_dir}: {exc}") from None
-    harness_dir = Path(harness_dir).resolve() if harness_dir else export_dir / "harness"
+    harness_dir = Path(harness_dir).resolve() if harness_dir else default_harness_dir(export_dir, out_logits)
     binary = harness_dir / BINARY_NAME
     if not binary.is_file():
         raise HarnessError(f"harness binary {binary} not found: build it with python -m sim.harness.build --export {export_dir}")
-    check_harness_matches(binary, net, manifest, export_dir)
+    compiled_out_logits = check_harness_matches(binary, net, manifest, export_dir)["OUT_LOGITS"]
     if images is None:
         try:
             images, labels = load_fashion_mnist("test")
@@ -237,12 +243,13 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     expected_logits = run_network(net, images)
     expected_classes = np.argmax(expected_logits, axis=1)  # model.inference.predict's rule: ties to lowest index
     work_dir = Path(work_dir) if work_dir else harness_dir / "run"
-    results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes, backpressure, seed)
+    results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes if compiled_out_logits else 0,
+                                backpressure, seed)
     if len(results.select(1).image) != len(images):
         raise HarnessError(f"harness returned {len(results.select(1).image)} stream results for {len(images)} images")
     mismatches = compare(expected_logits, expected_classes, results)
-    report = build_report(net, manifest, export_dir, results, summary, expected_logits, expected_classes,
-                          np.asarray(labels), mismatches, backpressure, seed)
+    report = build_report(net, manifest, export_dir, results, summary, expected_classes, np.asarray(labels),
+                          mismatches, backpressure, seed, compiled_out_logits)
     report_path = Path(report_path) if report_path else export_dir / "rtl_report.json"
     report_path.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -251,7 +258,9 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
-    parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness)")
+    parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
+                        help="use the harness built with OUT_LOGITS 1 (logits + class, default) or 0 (class only)")
+    parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness or harness-class)")
     parser.add_argument("--limit", type=int, help="only the first N test images (default: all 10,000)")
     parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
     parser.add_argument("--seed", type=int, default=1, help="seed of the idle/backpressure pattern (default 1)")
@@ -260,7 +269,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report,
-                     work_dir=args.work)
+                     work_dir=args.work, out_logits=args.out_logits)
     except HarnessError as exc:
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """The Verilator whole-test-set harness (sim/harness/) on a small exported random network.
 
-One module-scoped build (about 20 s of Verilator + g++): a 3-layer `consecutive` network with
+One shared export and two builds (OUT_LOGITS 1 and 0, about 20 s of Verilator + g++ each): a 3-layer `consecutive` network with
 clamp activations, groups of 8 and 8 lanes, so it differs from the RTL engineers' 784-32-10
 fixed_reference P=16 cocotb case. 500 real FashionMNIST test images run with random idle cycles
 and backpressure; the other tests prove the comparison can fail and that bad input is refused
@@ -41,7 +41,7 @@ def test_set():
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory, worker_id):
-    """A calibrated random export with its harness built: (export dir, network).
+    """A calibrated random export with both harnesses built: (export dir, network).
 
     Built once per session: pytest-xdist workers share it through a lock in their common temp dir.
     Tests must not write into it (each uses its own tmp_path for work files and reports).
@@ -56,7 +56,8 @@ def export(tmp_path_factory, worker_id):
             train_images, _ = load_fashion_mnist("train")
             net = random_network(TOPOLOGY, FORMAT, seed=3, calibration=train_images[:512], activation="clamp")
             export_network(net, out, LANES, "ci-harness")
-            build_harness(out)
+            build_harness(out, out_logits=1)
+            build_harness(out, out_logits=0)
             (out / "ready").touch()
     return out, load_export(out)[0]
 
@@ -90,10 +91,26 @@ def test_500_images_with_backpressure_match_golden(export, test_set, tmp_path):
     assert report["sim_seconds"] > 0 and report["sim_images_per_second"] > 0
 
 
+def test_class_only_harness_matches_golden_and_can_fail(export, test_set, tmp_path):
+    export_dir, net = export
+    images, labels = test_set
+    report = run(export_dir, limit=100, backpressure=True, seed=12, report_path=tmp_path / "report.json",
+                 images=images, labels=labels, work_dir=tmp_path / "work", out_logits=0)
+    assert report["mismatches"] == 0, report["first_mismatches"]
+    assert report["out_logits"] == 0 and report["images"] == 100
+    results, _ = simulate(export_dir / "harness-class" / "harness", export_dir, images[:8], tmp_path / "again",
+                          n_logits=0, backpressure=False, seed=1)
+    logits = harness_run.run_network(net, images[:8])
+    wrong_classes = (np.argmax(logits, axis=1) + 1) % net.n_classes
+    mismatches = compare(logits, wrong_classes, results)
+    assert len(mismatches) == len(results.image) and mismatches[0]["actual_logits"] is None
+    assert "not sent (harness built with OUT_LOGITS=0)" in harness_run.format_mismatch(mismatches[0])
+
+
 def test_describe_reports_the_compiled_package(export):
     export_dir, net = export
     constants = describe(export_dir / "harness" / "harness")
-    assert constants["LANES"] == LANES and constants["SCHEME"] == int(Scheme.CONSECUTIVE)
+    assert constants["OUT_LOGITS"] == 1 and constants["LANES"] == LANES and constants["SCHEME"] == int(Scheme.CONSECUTIVE)
     assert constants["LAYER_N_IN"] == [784, 24, 16] and constants["LAYER_N_OUT"] == [24, 16, 10]
     assert constants["LAYER_CHUNKS"] == [98, 3, 2]
 
@@ -125,7 +142,7 @@ def test_corrupted_rom_makes_results_differ(export, test_set, tmp_path):
     bias[last] = format(int(bias[last], 16) ^ (1 << 4), f"0{len(bias[last])}x")
     (corrupted / "bias.mem").write_text("\n".join(bias) + "\n")
     results, _ = simulate(export_dir / "harness" / "harness", corrupted, images, tmp_path / "work",
-                          net.n_classes, backpressure=False, seed=1)
+                          n_logits=net.n_classes, backpressure=False, seed=1)
     logits = harness_run.run_network(net, images)
     mismatches = compare(logits, np.argmax(logits, axis=1), results)
     assert len(mismatches) == len(results.image)  # every result's logit 0 is off by 16
