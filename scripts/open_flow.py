@@ -4,7 +4,8 @@
     python -m scripts.open_flow pnr   --build build/<config>   # Yosys synth_ecp5 + nextpnr-ecp5 -> pnr_ecp5.json
 
 Sources come from deltamac.core (target `default`: the generated package and the RTL), the ROM
-images from the export directory, passed as the top's *_ROM_FILE parameters. The XC7S15
+images from the export directory, passed as the top's *_ROM_FILE parameters. Set $YOSYS to use
+another Yosys binary than the one on PATH (the reports record the version). The XC7S15
 judgement counts a RAMB18 as half a RAMB36 and LUTs used as memory or shift registers as LUTs.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,16 +47,28 @@ def _yosys_read(target: Target) -> list[str]:
     return lines
 
 
+def _yosys() -> str:
+    """The Yosys binary: $YOSYS when set (e.g. a newer build), else `yosys` on PATH."""
+    return os.environ.get("YOSYS") or require_tool("yosys")
+
+
+def _yosys_version() -> str:
+    result = subprocess.run([_yosys(), "-V"], capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
 def _run_yosys(script: list[str], work: Path, name: str) -> Path:
-    yosys = require_tool("yosys")
+    yosys = _yosys()
     work.mkdir(parents=True, exist_ok=True)
     script_path = work / f"{name}.ys"
     log_path = work / f"{name}.log"
     script_path.write_text("\n".join(script) + "\n")
+    log_path.unlink(missing_ok=True)
     print(f"[open_flow] yosys -s {script_path} (log {log_path})", flush=True)
     result = subprocess.run([yosys, "-q", "-l", str(log_path), "-s", str(script_path)], check=False)
     if result.returncode != 0:
-        errors = [line for line in log_path.read_text().splitlines() if "ERROR" in line]
+        log = log_path.read_text() if log_path.is_file() else ""
+        errors = [line for line in log.splitlines() if "ERROR" in line]
         raise RuntimeError(f"yosys failed (exit {result.returncode}): {' / '.join(errors[-3:])}; see {log_path}")
     return log_path
 
@@ -101,6 +115,7 @@ def synth_xc7(build: Path, out: Path) -> dict:
     cells = json.loads(stat_path.read_text())["design"]["num_cells_by_type"]
     report = {
         "tool": "yosys synth_xilinx -family xc7 (out of context, no I/O buffers)",
+        "yosys": _yosys_version(),
         "top": target.toplevel,
         "build": str(build),
         "network": _network(build),
@@ -152,6 +167,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     worst = min(clocks.values(), key=lambda c: c["achieved"])
     report = {
         "tool": "yosys synth_ecp5 + nextpnr-ecp5",
+        "yosys": _yosys_version(),
         "top": target.toplevel,
         "build": str(build),
         "network": _network(build),
