@@ -17,7 +17,7 @@ from model import formats
 from model.formats import MULT_BITS, DeltaFormat, FixedFormat, FormatError, Scheme
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
-from model.packing import RomLayout, from_raw, pack_rows, to_raw, unpack_rows
+from model.packing import PaddingError, RomLayout, from_raw, pack_rows, to_raw, unpack_rows
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
 from model.svpkg import generate_package
 
@@ -160,14 +160,20 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         rows = words["delta"][lay.delta_base: lay.delta_base + lay.chunks * lay.n_out]
         try:
             deltas = unpack_rows(rows, lay.n_out, lay.n_in, lanes, fmt.delta_bits)
-        except FormatError as exc:
-            raise ExportError(f"{out / 'delta.mem'}: layer {index}: {exc}") from None
+        except PaddingError as exc:
+            raise ExportError(f"{out / 'delta.mem'}:{lay.delta_base + exc.word_index + 1}: layer {index}: {exc}") from None
         n_refs = lay.groups_per_row * lay.n_out if fmt.has_references else 0
         layer_refs = refs[lay.ref_base: lay.ref_base + n_refs].reshape(lay.n_out, -1)
-        weights = decode_layer(EncodedLayer(layer_refs, deltas), fmt, delta_shift, index)
+        try:
+            weights = decode_layer(EncodedLayer(layer_refs, deltas), fmt, delta_shift, index)
+        except FormatError as exc:
+            raise ExportError(f"{out}: the delta/reference ROMs decode out of range: {exc}") from None
         neurons = slice(lay.neuron_base, lay.neuron_base + lay.n_out)
         layers.append(QuantLayer(weights, biases[neurons], mults[neurons], req_shift, delta_shift, activation, in_signed))
-    net = QuantNetwork(tuple(layers), fmt)
+    try:
+        net = QuantNetwork(tuple(layers), fmt)
+    except FormatError as exc:
+        raise ExportError(f"{out}: the exported network breaks the contract: {exc}") from None
     _check_against_npz(net, out / manifest.get("weights", WEIGHTS_FILE))
     return net, manifest
 

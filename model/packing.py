@@ -20,6 +20,14 @@ class PackingError(FormatError):
     pass
 
 
+class PaddingError(PackingError):
+    """A padded lane that is not 0; word_index counts from the first word given to unpack_rows."""
+
+    def __init__(self, message: str, word_index: int):
+        super().__init__(message)
+        self.word_index = word_index
+
+
 def check_lanes(lanes: int) -> None:
     if not isinstance(lanes, (int, np.integer)) or not MIN_LANES <= lanes <= MAX_LANES:
         raise PackingError(f"lanes must be an integer in {MIN_LANES}..{MAX_LANES}, got {lanes!r}")
@@ -76,8 +84,9 @@ def unpack_rows(words, n_rows: int, n_in: int, lanes: int, bits: int) -> np.ndar
     padding = raw[:, n_in:]
     if np.any(padding):
         row, lane = (int(i) for i in np.argwhere(padding)[0])
-        raise PackingError(
-            f"row {row}, word {n_chunks - 1}: padded lane {(n_in + lane) % lanes} holds {padding[row, lane]}, expected 0"
+        raise PaddingError(
+            f"row {row}, word {n_chunks - 1}: padded lane {(n_in + lane) % lanes} holds {padding[row, lane]}, expected 0",
+            word_index=(row + 1) * n_chunks - 1,
         )
     signed = np.where(raw >= 1 << (bits - 1), raw - (1 << bits), raw)
     return signed[:, :n_in]

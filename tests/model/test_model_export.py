@@ -176,14 +176,14 @@ def test_load_export_rejects_nonzero_padding(exported):
     # Row 0 of layer 0 has 20 weights in 3 words of 8 lanes: lanes 4..7 of word 2 are padding.
     text = (exported / "delta.mem").read_text().splitlines()[2]
     _edit_line(exported / "delta.mem", 3, f"{int(text, 16) | (1 << 7 * 4):0{len(text)}x}")
-    with pytest.raises(ExportError, match="delta.mem: layer 0: row 0, word 2: padded lane 7 holds 1, expected 0"):
+    with pytest.raises(ExportError, match=r"delta\.mem:3: layer 0: row 0, word 2: padded lane 7 holds 1, expected 0"):
         load_export(exported)
 
 
 def test_load_export_rejects_out_of_range_decoded_weight(exported):
     # Reference of layer 0 row 0 set to 127: decoded weights with positive deltas leave the 8-bit range.
     _edit_line(exported / "ref.mem", 1, "7f")
-    with pytest.raises(FormatError, match="layer 0, row 0, col .*: decoded weight 1[3-9][0-9] outside signed 8-bit"):
+    with pytest.raises(ExportError, match="decode out of range: layer 0, row 0, col .*: decoded weight 1[3-9][0-9] outside signed 8-bit"):
         load_export(exported)
 
 
@@ -229,6 +229,24 @@ def test_load_export_missing_and_malformed_manifest(tmp_path):
 def test_load_export_missing_rom_file(exported):
     (exported / "mult.mem").unlink()
     with pytest.raises(MemFileError, match=r"mult\.mem: file not found"):
+        load_export(exported)
+
+
+def test_load_export_padding_error_names_the_file_line_of_a_later_layer(exported):
+    # Layer 1 (12 inputs, 8 lanes: 2 words per row) starts at line 12*3 + 1; row 1's last word is line 40.
+    path = exported / "delta.mem"
+    line = path.read_text().splitlines()[39]
+    _edit_line(path, 40, f"{int(line, 16) | (1 << 31):0{len(line)}x}")
+    with pytest.raises(ExportError, match=r"delta\.mem:40: layer 1: row 1, word 1: padded lane 7 holds -?\d+, expected 0"):
+        load_export(exported)
+
+
+def test_load_export_rejects_a_manifest_breaking_the_contract(exported):
+    manifest = json.loads((exported / "manifest.json").read_text())
+    manifest["layers"][1]["in_signed"] = True
+    manifest["acc_bits"] = 22  # unchanged: layer 1 (12 inputs) stays narrower than layer 0
+    (exported / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ExportError, match="breaks the contract: layer 1: in_signed=True but layer 0 is relu"):
         load_export(exported)
 
 
