@@ -9,20 +9,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from model.accounting import XC7S15_RAMB18, bram18_tiles, stored_bits
 from model.datasets import DATASETS, DatasetError, load_dataset
-from model.export import export_network, load_export
+from model.export import MANIFEST_FILE, export_network, load_export
 from model.formats import ACTIVATIONS, DeltaFormat, FormatError, Scheme
 from model.inference import predict
 from model.memfile import MemFileError
 from model.random_net import random_network
 
 CALIBRATION_IMAGES = 512
+RANDOM_PREFIX = "random-"
 
 
 def _topology(text: str) -> list[int]:
@@ -57,7 +60,24 @@ def _scheme(text: str) -> Scheme:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _refuse_to_overwrite_a_trained_export(out: Path) -> None:
+    """`make rom-random` writes to build/$(CONFIG); never let it silently replace a trained network."""
+    manifest = out / MANIFEST_FILE
+    if manifest.is_file():
+        try:
+            name = str(json.loads(manifest.read_text()).get("name", ""))
+        except (ValueError, AttributeError):
+            name = "with an unreadable manifest.json"
+        if not name.startswith(RANDOM_PREFIX):
+            raise FormatError(
+                f"{out} holds the export {name!r}, not a random network; choose another --out "
+                f"(e.g. make rom-random CONFIG=tiny) or pass --force"
+            )
+
+
 def cmd_export_random(args) -> None:
+    if not args.force:
+        _refuse_to_overwrite_a_trained_export(Path(args.out))
     delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
     fmt = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group)
     calibration = None
@@ -67,7 +87,7 @@ def cmd_export_random(args) -> None:
         images, _ = load_dataset(args.calibration, "train")
         calibration = images[np.random.default_rng(args.seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
     net = random_network(args.topology, fmt, args.seed, calibration, args.delta_shift, args.activation)
-    name = args.name or f"random-{'-'.join(map(str, args.topology))}-seed{args.seed}"
+    name = RANDOM_PREFIX + (args.name or f"{'-'.join(map(str, args.topology))}-seed{args.seed}")
     manifest = export_network(net, args.out, args.lanes, name)
     print(
         f"[model] exported {name}: {fmt.describe()}, lanes {args.lanes}, ACC_BITS {net.acc_bits}, "
@@ -131,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=1)
     export.add_argument("--calibration", choices=(*DATASETS, "random"), default="fashion-mnist",
                         help=f"{CALIBRATION_IMAGES} training images (or random pixels) that set biases and multipliers")
-    export.add_argument("--name", default=None, help="network name in the manifest")
+    export.add_argument("--name", default=None, help=f"network name in the manifest (after '{RANDOM_PREFIX}')")
+    export.add_argument("--force", action="store_true", help="overwrite an export that is not a random network")
     export.set_defaults(run=cmd_export_random)
 
     evaluate = commands.add_parser("eval", help="golden-model accuracy of an export on a test set")

@@ -1,3 +1,4 @@
+import json
 import re
 import subprocess
 import sys
@@ -37,6 +38,20 @@ def test_export_eval_report(tmp_path, capsys, fashion_test):
                                                 account.total.padding_bits, account.total.stored_bits,
                                                 account.total.baseline_bits]
     assert f"{account.compression_ratio:.3f}x" in text and "RAMB18 tiles on the XC7S15" in text
+
+
+def test_export_random_does_not_overwrite_a_trained_export(tmp_path, capsys):
+    argv = ["export-random", "--out", str(tmp_path), "--topology", "20-6-3", "--calibration", "random", "--lanes", "4"]
+    assert main(argv) == 0
+    assert main(argv + ["--seed", "5"]) == 0  # a random export may be replaced
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest | {"name": "s15-trained"}))
+    assert main(argv) == 1
+    assert "holds the export 's15-trained', not a random network" in capsys.readouterr().err
+    assert main(argv + ["--force"]) == 0
+    (tmp_path / "manifest.json").write_text("{broken")
+    assert main(argv) == 1
+    assert "holds the export 'with an unreadable manifest.json'" in capsys.readouterr().err
 
 
 def test_same_seed_same_export(tmp_path):
