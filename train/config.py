@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.formats import DeltaFormat, FormatError, Scheme
+from model.packing import RomLayout
 
 IN_PIXELS, NUM_CLASSES = 784, 10
 # Hidden layer sizes of the named topologies (input 784 and output 10 are implied).
@@ -47,7 +48,7 @@ class RunConfig:
     dataset: str = "fashion-mnist"
     data_root: str | None = None
     build_root: str = "build"
-    threads: int = 2
+    threads: int = 1  # torch threads; 2 spin-waiting threads on a busy 2-core machine run ~25x slower
 
     def __post_init__(self) -> None:
         if self.config not in PRESETS and self.hidden is None:
@@ -87,6 +88,13 @@ class RunConfig:
                     self.delta_format.group_size(n_in)
                 except FormatError as err:
                     raise ConfigError(f"--group: layer {index} of {self.topology_name}: {err}") from None
+            try:
+                problems = RomLayout.build(self.sizes, self.delta_format, self.lanes, acc_bits=0).rtl_group_problems()
+            except FormatError as err:
+                raise ConfigError(f"--lanes: {err}") from None
+            if problems:  # the export would refuse it: fail before training
+                raise ConfigError(f"--group {self.group} cannot be exported for the RTL at {self.lanes} lanes: "
+                                  + "; ".join(problems))
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:

@@ -35,10 +35,14 @@ def project(t: torch.Tensor, fmt: DeltaFormat, delta_shift: int) -> torch.Tensor
     step = float(1 << delta_shift)
     g = t.reshape(n_out, n_in // group, group)
     if fmt.scheme == Scheme.FIXED_REFERENCE:
-        # Centre the window of deltas on the middle of the group's range; references are
-        # restricted so that every delta decodes in range, so clipping d is all that is needed.
-        centre = (g.amin(-1) + g.amax(-1)) / 2 - (dfmt.min + dfmt.max) / 2 * step
-        ref = round_half_up(centre).clamp_(wfmt.min - dfmt.min * step, wfmt.max - dfmt.max * step)
+        # Centre the window of deltas on the group's mean (an outlier must not drag the whole
+        # window away: it is clipped instead), moved just enough to cover the whole group when
+        # it fits. References are restricted so that every delta decodes in range.
+        half_window = (dfmt.max - dfmt.min) / 2 * step
+        low, high = g.amax(-1) - half_window, g.amin(-1) + half_window
+        centre = torch.minimum(torch.maximum(g.mean(-1), torch.minimum(low, high)), torch.maximum(low, high))
+        ref = round_half_up(centre - (dfmt.min + dfmt.max) / 2 * step)
+        ref = ref.clamp_(wfmt.min - dfmt.min * step, wfmt.max - dfmt.max * step)
         ref = ref.unsqueeze(-1)
         deltas = round_half_up((g - ref) / step).clamp_(dfmt.min, dfmt.max)
         return (ref + deltas * step).reshape(n_out, n_in)

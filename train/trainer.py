@@ -7,6 +7,8 @@ import copy
 import json
 import math
 import time
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +39,23 @@ class ExportMismatch(RuntimeError):
     """The exported network does not predict what the trained one does."""
 
 
+@dataclass
+class RunResult:
+    report: dict
+    model: DeltaMLP
+    network: QuantNetwork | None  # None for scheme float
+
+
+@lru_cache(maxsize=2)
+def cached_dataset(name: str, split: str, root: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """model.datasets.load_dataset, read once per process (sweeps and tests run many trainings)."""
+    return load_dataset(name, split, root)
+
+
 def load_splits(cfg: RunConfig):
     """(train, validation, test) splits as (uint8 images, int64 labels) torch tensors."""
-    images, labels = load_dataset(cfg.dataset, "train", cfg.data_root)
-    test_images, test_labels = load_dataset(cfg.dataset, "test", cfg.data_root)
+    images, labels = cached_dataset(cfg.dataset, "train", cfg.data_root)
+    test_images, test_labels = cached_dataset(cfg.dataset, "test", cfg.data_root)
     if len(images) <= VALIDATION_IMAGES:
         raise ConfigError(f"the {cfg.dataset} training set has {len(images)} images, too few for validation")
     train = as_tensors(images[:-VALIDATION_IMAGES][: cfg.limit_train], labels[:-VALIDATION_IMAGES][: cfg.limit_train])
@@ -88,8 +103,8 @@ def verify_export(net: QuantNetwork, out_dir: Path, images: np.ndarray) -> np.nd
     return golden
 
 
-def run(cfg: RunConfig, resume: bool = False, log=print) -> dict:
-    """Train, export and check one configuration; returns (and writes) the report."""
+def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
+    """Train, export and check one configuration; writes report.json."""
     torch.set_num_threads(cfg.threads)
     out = cfg.out_dir
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_splits(cfg)
@@ -176,7 +191,7 @@ def train_epoch(model, optimizer, images, labels, batch_size, shuffle, base_lr, 
     return total / steps
 
 
-def finish(model, state, cfg, test_x, test_y, out: Path, log) -> dict:
+def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
     n_weights = sum(a * b for a, b in zip(cfg.sizes[:-1], cfg.sizes[1:]))
     report = {
         "dataset": cfg.dataset, "topology": list(cfg.sizes), "config": cfg.run_name, "variant": cfg.variant,
@@ -189,6 +204,7 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> dict:
         "limit_train": cfg.limit_train, "train_seconds": round(state["train_seconds"], 1),
         "history": state["history"],
     }
+    net = None
     if cfg.quantized:
         net = model.to_quant_network()
         export_network(net, out, cfg.lanes, f"{cfg.run_name}-{cfg.variant or 'default'}")
@@ -207,4 +223,4 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> dict:
     log(f"[train] {out / REPORT}: float_acc {report['float_acc']:.4f} quant_acc {report['quant_acc']} "
         f"stored/plain {report['weight_bits_stored']}/{report['weight_bits_plain']} bits, "
         f"{report['train_seconds']}s training")
-    return report
+    return RunResult(report, model, net)

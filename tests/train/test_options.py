@@ -1,0 +1,61 @@
+"""Bad options fail before training with messages that say what is wrong; variants get their own dirs."""
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from train.__main__ import main
+from train.config import ConfigError, RunConfig
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(config="tiny"), "unknown preset 'tiny'"),
+    (dict(delta_bits=0), "--delta-bits must be in 2..8, got 0"),
+    (dict(delta_bits=9), "--delta-bits must be in 2..8, got 9"),
+    (dict(scheme="plain", weight_bits=9), "--weight-bits for scheme plain must be in 2..8, got 9"),
+    (dict(scheme="ternary"), "unknown scheme 'ternary'"),
+    (dict(config="paper", group=16), "layer 1 of 784-150-16-400-120-84-10: group 16 does not divide the row length n_in=150"),
+    (dict(hidden=(64,), group=8), "--group 8 cannot be exported for the RTL at 16 lanes"),
+    (dict(weight_bits=3, delta_bits=4), "--weight-bits 3 is smaller than --delta-bits 4"),
+    (dict(activation="sigmoid"), "unknown activation 'sigmoid'"),
+    (dict(limit_train=100), "--limit-train 100 is smaller than one batch"),
+])
+def test_bad_options_raise_clear_errors(options, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        RunConfig(**options)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--config", "tiny"], "unknown preset 'tiny'"),
+    (["--delta-bits", "9"], "--delta-bits must be in 2..8, got 9"),
+    (["--group", "abc"], "--group must be 'row' or a positive integer, got 'abc'"),
+    (["--config", "paper", "--group", "16"], "group 16 does not divide"),
+    (["--hidden", "64,x"], "--hidden must be comma-separated layer sizes"),
+])
+def test_cli_reports_bad_options(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_reports_a_missing_dataset_dir(tmp_path, capsys):
+    missing = tmp_path / "no-such-dir"
+    assert main(["--data-root", str(missing), "--build-root", str(tmp_path / "build")]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "not found" in err
+
+
+def test_resume_refuses_a_checkpoint_of_another_configuration(tmp_path, capsys):
+    argv = ["--hidden", "16", "--limit-train", "256", "--epochs", "1", "--build-root", str(tmp_path)]
+    assert main(argv) == 0
+    assert main(argv[:-4] + ["--epochs", "2", "--resume", "--build-root", str(tmp_path)]) == 2
+    assert "written by a different configuration" in capsys.readouterr().err
+
+
+def test_default_variant_and_every_other_variant_have_distinct_dirs():
+    assert RunConfig(config="s15").out_dir == Path("build/s15")
+    grid = itertools.product(["float", "plain", "fixed_reference", "consecutive"], [2, 4, 8], [None, 16], [0, 1])
+    dirs = [RunConfig(config="s15", hidden=(64,), scheme=s, delta_bits=b, weight_bits=8, group=g, seed=seed).out_dir
+            for s, b, g, seed in grid if not (s in ("float", "plain") and (b, g) != (4, None))]
+    assert len(set(dirs)) == len(dirs)
+    assert RunConfig(config="s15", hidden=(64,)).out_dir == Path("build/mlp-784-64-10")
