@@ -96,7 +96,6 @@ def test_random_network_clamp_layers_make_signed_inputs(fashion_test):
     net = random_network((784, 32, 16, 10), FMT, seed=2, calibration=images, activation=["clamp", "relu"])
     assert [layer.in_signed for layer in net.layers] == [False, True, False]
     hidden = layer_activations(net, images)[0]
-    assert hidden.min() == -128 or np.mean(hidden < 0) > 0.3
     assert np.mean(hidden < 0) > 0.3 and np.mean(hidden > 0) > 0.3 and len(np.unique(hidden)) > 150
 
 
