@@ -112,7 +112,9 @@ module deltamac_delta_decoder #(
   end
 
   always_ff @(posedge clk) begin
-    scaled_q <= scaled_d;
+    if (in_valid) begin
+      scaled_q <= scaled_d;
+    end
   end
 
   // ---------------------------------------------------------------------------------------------

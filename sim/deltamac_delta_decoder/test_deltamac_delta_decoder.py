@@ -8,7 +8,8 @@ after another (the shift changes between layers), back to back or with random ga
 weights, and full-range random rows that drive the deltas to both ends of their range. Groups span
 the whole row (with a padded last word) or several words (restarts inside a row). Every output word
 is checked lane by lane (real columns only; padded lanes are don't-care) against decode_layer, its
-sideband against the input word's, and the latency against the module's LATENCY.
+sideband against the input word's, and the latency against the module's LATENCY; between valid
+words out_weights must hold.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class DecoderTB:
     async def run(self, beats, expected, gap_probability: float) -> None:
         """Drive the words (random idle cycles in between), check every output word in order."""
         dut = self.dut
-        sent_cycle, received, cycle = [], 0, 0
+        sent_cycle, received, cycle, last_word = [], 0, 0, None
         queue = list(beats)
         idle_after = 0
         while received < len(beats):
@@ -136,9 +137,13 @@ class DecoderTB:
             await RisingEdge(dut.clk)
             cycle += 1
             await ReadOnly()
-            if int(dut.out_valid.value):
+            word = int(dut.out_weights.value) if dut.out_weights.value.is_resolvable else None
+            if not int(dut.out_valid.value):
+                assert received == 0 or word == last_word, f"out_weights changed without out_valid after word {received - 1}"
+            else:
                 index = received
-                got = unpack_rows([int(dut.out_weights.value)], 1, self.lanes, self.lanes, self.weight_bits)[0]
+                last_word = word
+                got = unpack_rows([word], 1, self.lanes, self.lanes, self.weight_bits)[0]
                 want = expected[index]
                 assert np.array_equal(got[: len(want)], want), (
                     f"word {index}: weights {got[: len(want)].tolist()}, expected {want.tolist()} "
