@@ -218,7 +218,10 @@ class Harness {
 
     void reset(int cycles) {
         top_->rst = 1;
-        for (int i = 0; i < cycles; ++i) edge();
+        for (int i = 0; i < cycles; ++i) {
+            settle();
+            rise();
+        }
         top_->rst = 0;
     }
 
@@ -246,8 +249,7 @@ class Harness {
             top_->s_axis_tlast = s_valid && pixel + 1 == cfg.in_pixels;
             const bool m_ready = !output.blocked(rng_);
             top_->m_axis_tready = m_ready;
-            top_->clk = 0;
-            top_->eval();
+            settle();
 
             const bool s_fire = s_valid && top_->s_axis_tready;
             const bool m_valid = top_->m_axis_tvalid;
@@ -260,7 +262,7 @@ class Harness {
             m_pending_data = m_data;
             m_pending_last = m_last;
 
-            edge();
+            rise();
             if (top_->status_frame_error)
                 protocol_error(received, indices, "status_frame_error pulsed for a well-formed image");
 
@@ -300,11 +302,10 @@ class Harness {
         top_->s_axis_tvalid = 0;
         top_->m_axis_tready = 1;
         for (uint64_t i = 0; i < limit; ++i) {
-            top_->clk = 0;
-            top_->eval();
+            settle();
             if (!top_->status_busy && !top_->m_axis_tvalid) return;
             if (top_->m_axis_tvalid) fail(3, "cycle " + std::to_string(cycle_) + ": unexpected extra m_axis beat");
-            edge();
+            rise();
         }
         fail(3, "status_busy still high " + std::to_string(limit) + " cycles after the last result");
     }
@@ -321,9 +322,12 @@ class Harness {
     uint32_t status_cycles() const { return top_->status_cycles; }
 
   private:
-    void edge() {
+    // One clock cycle = settle() (clock low, new inputs evaluated, outputs sampled) + rise().
+    void settle() {
         top_->clk = 0;
         top_->eval();
+    }
+    void rise() {
         top_->clk = 1;
         top_->eval();
         ++cycle_;
