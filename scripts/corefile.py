@@ -107,11 +107,16 @@ class Target:
     part: str | None
     sources: tuple[Path, ...]  # SystemVerilog in dependency order (package first)
     mem_files: tuple[Path, ...]  # ROM images ($readmemh)
-    constraints: tuple[Path, ...]  # XDC files
+    constraints: tuple[Path, ...]  # XDC files (file_type xdc)
+    unmanaged_constraints: tuple[Path, ...]  # Tcl constraint scripts (file_type SDC: read_xdc -unmanaged)
+
+    def files(self) -> tuple[Path, ...]:
+        """Every file the target references."""
+        return (*self.sources, *self.mem_files, *self.constraints, *self.unmanaged_constraints)
 
     def missing(self) -> list[Path]:
         """Files the target references that do not exist."""
-        return [p for p in (*self.sources, *self.mem_files, *self.constraints) if not p.is_file()]
+        return [p for p in self.files() if not p.is_file()]
 
 
 def load_core(path: Path = CORE_FILE) -> dict:
@@ -127,7 +132,7 @@ def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dic
     except KeyError:
         raise CoreFileError(f"deltamac.core has no target {target!r}") from None
     build = (REPO / build_dir).resolve()
-    by_type: dict[str, list[Path]] = {"systemVerilogSource": [], "mem": [], "xdc": []}
+    by_type: dict[str, list[Path]] = {"systemVerilogSource": [], "mem": [], "xdc": [], "SDC": []}
     for fileset in spec["filesets"]:
         try:
             entry = core["filesets"][fileset]
@@ -149,6 +154,7 @@ def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dic
         sources=tuple(by_type["systemVerilogSource"]),
         mem_files=tuple(by_type["mem"]),
         constraints=tuple(by_type["xdc"]),
+        unmanaged_constraints=tuple(by_type["SDC"]),
     )
 
 
@@ -186,6 +192,7 @@ def tcl_text(target: Target) -> str:
             f"set deltamac_sources {_tcl_list(target.sources)}",
             f"set deltamac_mem_files {_tcl_list(target.mem_files)}",
             f"set deltamac_constraints {_tcl_list(target.constraints)}",
+            f"set deltamac_unmanaged_constraints {_tcl_list(target.unmanaged_constraints)}",
             "set deltamac_rom_parameters [dict create "
             + " ".join(f"{name} {{{path}}}" for name, path in rom_parameters(target).items())
             + "]",
@@ -204,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     target = resolve_target(args.target, args.build)
     require_files(target)
     if args.command == "list":
-        for path in (*target.sources, *target.mem_files, *target.constraints):
+        for path in target.files():
             print(path)
         return 0
     if args.out is None:

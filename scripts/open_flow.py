@@ -27,7 +27,7 @@ from sim.runner import require_tool
 XC7S15 = {"lut": 8000, "ff": 16000, "dsp48e1": 20, "ramb36_equiv": 10}
 
 # 7-series LUT sites used per cell (SLICEM LUTs as distributed RAM / shift registers, UG474).
-LUT_CELLS = {f"LUT{n}": 1 for n in range(1, 7)}
+LUT_CELLS = {"INV": 1, **{f"LUT{n}": 1 for n in range(1, 7)}}  # INV is placed as a LUT1
 LUT_MEMORY_CELLS = {
     "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1,
     "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
@@ -155,6 +155,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     cmd = [
         nextpnr, f"--{device}", "--package", package, "--json", str(netlist), "--freq", str(freq_mhz),
         "--seed", str(seed), "--report", str(report_path), "--log", str(log_path), "--quiet",
+        "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
     ]
     print(f"[open_flow] {' '.join(cmd)}", flush=True)
     result = subprocess.run(cmd, check=False)
@@ -165,6 +166,12 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     if not clocks:
         raise RuntimeError(f"{report_path}: no clock in the fmax section")
     worst = min(clocks.values(), key=lambda c: c["achieved"])
+    internal = [
+        {"from": cp["path"][0]["from"]["cell"], "to": cp["path"][-1]["to"]["cell"],
+         "delay_ns": round(sum(step["delay"] for step in cp["path"]), 3), "steps": len(cp["path"])}
+        for cp in nextpnr_report.get("critical_paths", [])
+        if cp["path"] and "<async>" not in (cp["from"], cp["to"])
+    ]
     report = {
         "tool": "yosys synth_ecp5 + nextpnr-ecp5",
         "yosys": _yosys_version(),
@@ -178,12 +185,17 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
         "fmax_mhz": round(worst["achieved"], 2),
         "timing_met": worst["achieved"] >= freq_mhz,
         "clocks": clocks,
+        "critical_paths": internal,
         "utilization": nextpnr_report.get("utilization", {}),
         "runtime_s": round(time.monotonic() - start, 1),
         "log": str(log_path),
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"[open_flow] {out}: Fmax {report['fmax_mhz']} MHz (target {freq_mhz} MHz) on {report['device']} {package}")
+    verdict = "met" if report["timing_met"] else "NOT met"
+    print(
+        f"[open_flow] {out}: Fmax {report['fmax_mhz']} MHz, target {freq_mhz} MHz {verdict}, "
+        f"on {report['device']} {package}"
+    )
     return report
 
 

@@ -5,7 +5,8 @@
 #
 # <target.tcl> is written by `python -m scripts.corefile tcl --target <synth|board> ...` and
 # sets deltamac_target, deltamac_top, deltamac_part, deltamac_sources, deltamac_mem_files,
-# deltamac_constraints and deltamac_rom_parameters (the single file list: deltamac.core).
+# deltamac_constraints (XDC), deltamac_unmanaged_constraints (Tcl constraint scripts) and
+# deltamac_rom_parameters (the single file list: deltamac.core).
 #   target `synth`: deltamac_top out of context (constraints/deltamac_ooc.xdc, clock period
 #                   <clk_period_ns>): synthesis, implementation, reports; no bitstream.
 #   target `board`: the UART example top with the board XDC: also writes <top>.bit.
@@ -25,12 +26,12 @@ puts "deltamac: implementing target $deltamac_target (top $deltamac_top, part $d
 # Sources: the generated package first, then the RTL in deltamac.core order.
 read_verilog -sv $deltamac_sources
 read_mem $deltamac_mem_files
+set xdc_mode [expr {$ooc ? {-mode out_of_context} : {}}]
 foreach xdc $deltamac_constraints {
-  if {$ooc} {
-    read_xdc -unmanaged -mode out_of_context $xdc
-  } else {
-    read_xdc $xdc
-  }
+  read_xdc {*}$xdc_mode $xdc
+}
+foreach script $deltamac_unmanaged_constraints {
+  read_xdc -unmanaged {*}$xdc_mode $script
 }
 
 # ROM images by absolute path, as the top's string parameters.
