@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
 from scripts.corefile import resolve_target
@@ -39,17 +40,19 @@ class HarnessBuildError(RuntimeError):
     """Something needed for the build is missing or the build failed."""
 
 
-def harness_sources(export_dir: Path) -> list[Path]:
+def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list[Path]:
     """Verilator inputs in dependency order: deltamac.core's default target (the export's package
-    first, then the RTL), the wrapper and the C++ main."""
+    first, then the RTL), the wrapper and the C++ main. `rtl` replaces the core's RTL files (the
+    tests use a deliberately broken deltamac_top)."""
     target = resolve_target("default", export_dir)
-    missing = [path for path in target.sources if not path.is_file()]
+    design = list(target.sources) if rtl is None else [export_dir / SV_PACKAGE_FILE, *map(Path, rtl)]
+    missing = [path for path in design if not path.is_file()]
     if missing:
         raise HarnessBuildError(
             "missing sources of deltamac.core target 'default': " + ", ".join(map(str, missing))
             + (f" (export a network into {export_dir} first)" if SV_PACKAGE_FILE in {p.name for p in missing} else "")
         )
-    return [*target.sources, WRAPPER, MAIN_CPP]
+    return [*design, WRAPPER, MAIN_CPP]
 
 
 def verilator_version(verilator: str) -> str:
@@ -69,7 +72,7 @@ def default_harness_dir(export_dir: Path, out_logits: int) -> Path:
     return export_dir / ("harness" if out_logits else "harness-class")
 
 
-def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, log=print) -> Path:
+def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, rtl=None, log=print) -> Path:
     """Build (or reuse) the harness binary for export_dir; returns its path."""
     if out_logits not in (0, 1):
         raise HarnessBuildError(f"OUT_LOGITS must be 0 or 1, got {out_logits!r}")
@@ -78,7 +81,7 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, 
         raise HarnessBuildError(f"build directory {export_dir} does not exist: export a network into it first")
     out_dir = Path(out_dir).resolve() if out_dir else default_harness_dir(export_dir, out_logits)
     verilator = require_tool("verilator")
-    sources = harness_sources(export_dir)
+    sources = harness_sources(export_dir, rtl)
     command = [
         verilator, *VERILATOR_FLAGS, "-j", str(jobs), "-MAKEFLAGS", MAKE_FLAGS,
         "--top-module", TOP, f"-GOUT_LOGITS={out_logits}", "-Mdir", str(out_dir), "-o", BINARY_NAME,

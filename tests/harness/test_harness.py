@@ -1,6 +1,8 @@
 """The Verilator whole-test-set harness (sim/harness/) on a small exported random network.
 
-One shared export and two builds (OUT_LOGITS 1 and 0, about 20 s of Verilator + g++ each): a 3-layer `consecutive` network with
+One shared export and three builds (OUT_LOGITS 1 and 0, about 20 s of Verilator + g++ each, and
+one with tests/harness/broken_deltamac_top.sv, which misbehaves on request to prove the protocol
+checks fire). The network is a 3-layer `consecutive` one with
 clamp activations, groups of 8 and 8 lanes, so it differs from the RTL engineers' 784-32-10
 fixed_reference P=16 cocotb case. 500 real FashionMNIST test images run with random idle cycles
 and backpressure; the other tests prove the comparison can fail and that bad input is refused
@@ -13,6 +15,8 @@ import fcntl
 import json
 import shutil
 import subprocess
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +35,7 @@ TOPOLOGY = (784, 24, 16, 10)
 LANES = 8
 FORMAT = DeltaFormat(Scheme.CONSECUTIVE, 8, 4, 8)
 IMAGES = 500
+BROKEN_TOP = Path(__file__).with_name("broken_deltamac_top.sv")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,9 @@ def test_set():
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory, worker_id):
-    """A calibrated random export with both harnesses built: (export dir, network).
+    """A calibrated random export with its harnesses built: (export dir, network).
+
+    <export>/harness (OUT_LOGITS=1), <export>/harness-class (OUT_LOGITS=0) and <export>/../broken-harness.
 
     Built once per session: pytest-xdist workers share it through a lock in their common temp dir.
     Tests must not write into it (each uses its own tmp_path for work files and reports).
@@ -58,6 +65,7 @@ def export(tmp_path_factory, worker_id):
             export_network(net, out, LANES, "ci-harness")
             build_harness(out, out_logits=1)
             build_harness(out, out_logits=0)
+            build_harness(out, shared / "broken-harness", rtl=[BROKEN_TOP])
             (out / "ready").touch()
     return out, load_export(out)[0]
 
@@ -206,3 +214,32 @@ def test_build_needs_verilator(export, monkeypatch):
     monkeypatch.setenv("PATH", "")
     with pytest.raises(RuntimeError, match="required tool 'verilator' is not on PATH; install it with: apt-get install verilator"):
         build_harness(export_dir)
+
+
+@pytest.mark.parametrize(
+    "mode, backpressure, message",
+    [
+        (1, False, "awaiting the result of image 0: no beat accepted or produced for 7[0-9]+ cycles \\(DUT hung; 1 images sent\\)"),
+        (2, True, "m_axis changed TVALID/TDATA/TLAST while stalled by TREADY=0"),
+        (3, False, "TLAST on logit beat 0"),
+        (4, False, "status_frame_error pulsed for a well-formed image"),
+        (5, False, "unexpected extra m_axis beat"),
+        (6, False, "status_images = 0, but 2 results were received"),
+    ],
+)
+def test_protocol_violations_stop_the_run(export, tmp_path, mode, backpressure, message):
+    export_dir, net = export
+    binary = export_dir.parent / "broken-harness" / "harness"
+    image = np.zeros((1, 784), dtype=np.uint8)
+    image[0, 0] = mode
+    with pytest.raises(HarnessError, match=message):
+        simulate(binary, export_dir, image, tmp_path, n_logits=net.n_classes, backpressure=backpressure, seed=1)
+
+
+def test_well_behaved_stand_in_passes_the_protocol_checks(export, tmp_path):
+    export_dir, net = export
+    binary = export_dir.parent / "broken-harness" / "harness"
+    images = np.zeros((4, 784), dtype=np.uint8)
+    results, summary = simulate(binary, export_dir, images, tmp_path, n_logits=net.n_classes, backpressure=True, seed=1)
+    assert summary["results"] == 1 + 4 + 4  # latency, stream and burst phases
+    assert not results.logits.any() and not results.classes.any()
