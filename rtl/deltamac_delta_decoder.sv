@@ -103,7 +103,7 @@ module deltamac_delta_decoder #(
     for (genvar p = 0; p < LANES; p++) begin : gen_scale
       logic signed [WEIGHT_BITS-1:0] delta;
       assign delta = WEIGHT_BITS'($signed(in_deltas[p*DELTA_BITS +: DELTA_BITS]));
-      if (SCHEME == SchemePlain) begin : gen_plain
+      if (SCHEME == SchemePlain) begin : gen_copy
         assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta;
       end else begin : gen_shift
         assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta <<< in_shift;
