@@ -19,7 +19,7 @@ module deltamac_mac_array #(
   parameter int LANES       = 16, // multipliers (lanes per word), 1..32
   parameter int WEIGHT_BITS = 8,  // signed weight width, 2..18 (DSP48E1 B port)
   parameter int ACT_BITS    = 9,  // signed activation width as fed, 2..25 (DSP48E1 A port)
-  parameter int ACC_BITS    = 32, // accumulator width (the generated package's ACC_BITS), >= 2
+  parameter int ACC_BITS    = 32, // accumulator width (the generated package's ACC_BITS), >= WEIGHT_BITS + ACT_BITS
   parameter int USER_WIDTH  = 1   // sideband sampled with in_last (>= 1)
 ) (
   input  logic                          clk,        // clock
