@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -101,3 +102,33 @@ def run_cocotb(
         testcase=testcase,
     )
     return build_dir
+
+
+def expect_elaboration_failure(
+    toplevel: str,
+    sources: Sequence[Path],
+    parameters: Mapping[str, object],
+    messages: Sequence[str],
+    work_dir: Path,
+) -> str:
+    """Compile and run `toplevel` with illegal `parameters`; assert it stops with every one of `messages`.
+
+    Icarus reports some illegal widths while compiling and runs elaboration-time `$fatal` when the
+    simulation starts, so both steps count. Returns the combined log.
+    """
+    iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    binary = work_dir / f"{toplevel}.vvp"
+    overrides = [f"-P{toplevel}.{name}={value}" for name, value in parameters.items()]
+    build = subprocess.run(
+        [iverilog, "-g2012", "-s", toplevel, "-o", str(binary), *overrides, *map(str, sources)],
+        capture_output=True, text=True, check=False,
+    )
+    log = build.stdout + build.stderr
+    if build.returncode == 0:
+        run = subprocess.run([vvp, "-n", str(binary)], capture_output=True, text=True, check=False, timeout=120)
+        log += run.stdout + run.stderr
+        assert run.returncode != 0 or "FATAL" in log.upper(), f"{toplevel}: simulation did not stop:\n{log}"
+    for message in messages:
+        assert message in log, f"{toplevel}: expected {message!r} in:\n{log}"
+    return log
