@@ -139,24 +139,24 @@ module deltamac_sequencer #(
   logic [REF_AW-1:0]    ref_addr_q, ref_addr_d;
   logic [NEURON_AW-1:0] neuron_addr_q, neuron_addr_d;
 
-  // Current layer's constants.
-  logic [WORD_AW-1:0]  cur_chunks, cur_gwords;
-  logic [NEURON_W-1:0] cur_n_out;
+  // Current layer's constants: index of the last word, group word and neuron.
+  logic [WORD_AW-1:0]  cur_last_chunk, cur_last_gword;
+  logic [NEURON_W-1:0] cur_last_neuron;
   logic [LANE_W-1:0]   cur_last_lanes;
   logic                cur_is_last, cur_start_ok;
 
-  assign cur_chunks     = WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, layer_q));
-  assign cur_gwords     = WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q));
-  assign cur_n_out      = NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, layer_q));
-  assign cur_last_lanes = LANE_W'(field(LAYER_LAST_LANES, layer_q));
+  assign cur_last_chunk  = WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) - 32'd1);
+  assign cur_last_gword  = WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) - 32'd1);
+  assign cur_last_neuron = NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, layer_q) - 32'd1);
+  assign cur_last_lanes  = LANE_W'(field(LAYER_LAST_LANES, layer_q));
   assign cur_is_last    = layer_q == LAYER_W'(NUM_LAYERS - 1);
   assign cur_start_ok   = (layer_q != '0 || img_valid) && (!cur_is_last || out_ready);
 
   logic issue, last_chunk, last_neuron, last_gword, start;
   assign issue       = state_q == RUN;
-  assign last_chunk  = chunk_q == cur_chunks - WORD_AW'(1);
-  assign last_neuron = neuron_q == cur_n_out - NEURON_W'(1);
-  assign last_gword  = gword_q == cur_gwords - WORD_AW'(1);
+  assign last_chunk  = chunk_q == cur_last_chunk;
+  assign last_neuron = neuron_q == cur_last_neuron;
+  assign last_gword  = gword_q == cur_last_gword;
   assign start       = state_q == READY && cur_start_ok;
 
   always_comb begin
