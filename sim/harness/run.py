@@ -26,12 +26,12 @@ import numpy as np
 from model.datasets import DatasetError, load_fashion_mnist
 from model.export import load_export
 from model.formats import FormatError
-from model.memfile import MemFileError
 from model.inference import run_network
+from model.memfile import MemFileError
 from model.network import QuantNetwork
 from model.packing import RomLayout
 from model.svpkg import generate_package
-from sim.harness.build import BINARY_NAME, default_harness_dir
+from sim.harness.build import BINARY_NAME, build_stamp, default_harness_dir, stamp_of
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
@@ -77,6 +77,8 @@ def expected_constants(net: QuantNetwork, lanes: int) -> dict:
     for name, body in re.findall(r"localparam logic \[[^\]]*\]\s+(\w+)\s*=\s*\{([^}]*)\};", text):
         # Concatenations list the last layer first.
         constants[name] = [int(v) for v in reversed(re.findall(r"32'd(\d+)", body))]
+    if len(constants) != text.count("localparam"):
+        raise HarnessError(f"cannot parse the package model.svpkg generates (parsed {sorted(constants)}):\n{text}")
     return constants
 
 
@@ -231,6 +233,11 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     if not binary.is_file():
         raise HarnessError(f"harness binary {binary} not found: build it with python -m sim.harness.build --export {export_dir}")
     compiled_out_logits = check_harness_matches(binary, net, manifest, export_dir)["OUT_LOGITS"]
+    if stamp_of(binary) != build_stamp(export_dir, compiled_out_logits):
+        raise HarnessError(
+            f"harness {binary} is out of date: the RTL, the export's package or sim/harness/ changed since it "
+            f"was built. Rebuild it: python -m sim.harness.build --export {export_dir} --out-logits {compiled_out_logits}"
+        )
     if images is None:
         try:
             images, labels = load_fashion_mnist("test")

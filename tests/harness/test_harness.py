@@ -192,6 +192,12 @@ def test_stale_harness_for_another_export_is_an_error(export, tmp_path):
         run(other, harness_dir=export_dir / "harness", limit=1, work_dir=tmp_path / "work")
 
 
+def test_harness_built_from_other_rtl_is_out_of_date(export, tmp_path):
+    export_dir, _ = export
+    with pytest.raises(HarnessError, match="broken-harness/harness is out of date: the RTL"):
+        run(export_dir, harness_dir=export_dir.parent / "broken-harness", limit=1, work_dir=tmp_path / "work")
+
+
 def test_missing_harness_binary_is_an_error(export, tmp_path):
     export_dir, _ = export
     with pytest.raises(HarnessError, match="harness binary .* not found: build it"):
