@@ -44,6 +44,7 @@ RTL_SOURCES = (
     "deltamac_top.sv",
 )
 UTILISATION_BOUND = 1.05  # steady-state cycles per image <= bound * sum ceil(n_in/P) * n_out
+STREAM_IMAGES = 5  # images in the back-to-back test (the first two include the pipeline fill)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class TB:
         self.dut = dut
         self.net, self.manifest = load_export(os.environ["DELTAMAC_NET"])
         self.cfg = CONFIGS[os.environ["DELTAMAC_CONFIG"]]
-        self.rng = random.Random(int(os.environ.get("DELTAMAC_SEED", "1")))
+        self.rng = random.Random(os.environ["DELTAMAC_CONFIG"])
         self.in_pixels = self.manifest["topology"][0]
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
@@ -202,7 +203,7 @@ async def test_back_to_back(dut):
     """Images streamed back to back: bit-exact results, busy/images status, cycles per image."""
     tb = TB(dut)
     await tb.reset()
-    images = tb.images(int(os.environ.get("DELTAMAC_IMAGES", "5")))
+    images = tb.images(STREAM_IMAGES)
     cocotb.start_soon(tb.send(images))
     await tb.check_results(images)
     await tb.drain()
