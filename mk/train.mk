@@ -3,7 +3,7 @@ SCHEME     ?= fixed_reference
 DELTA_BITS ?= 4
 WEIGHT_BITS ?= 8
 GROUP      ?= row
-EPOCHS     ?= 18
+EPOCHS     ?= 20
 # SEED is shared with mk/harness.mk (default 1 there): training uses it only when given on the
 # command line or in the environment, else seed 0 (the default variant, build/$(CONFIG)).
 TRAIN_SEED := $(if $(filter command line environment,$(origin SEED)),$(SEED),0)

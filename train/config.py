@@ -36,7 +36,7 @@ class RunConfig:
     weight_bits: int = DEFAULT_WEIGHT_BITS
     delta_bits: int = DEFAULT_DELTA_BITS
     group: int | None = None  # None: one reference per row
-    epochs: int = 18
+    epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
     seed: int = DEFAULT_SEED
     lanes: int = 16

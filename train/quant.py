@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from model.formats import MULT_BITS, MAX_REQ_SHIFT, MIN_REQ_SHIFT, DeltaFormat, Scheme
@@ -46,17 +47,30 @@ def project(t: torch.Tensor, fmt: DeltaFormat, delta_shift: int) -> torch.Tensor
         ref = ref.unsqueeze(-1)
         deltas = round_half_up((g - ref) / step).clamp_(dfmt.min, dfmt.max)
         return (ref + deltas * step).reshape(n_out, n_in)
-    # consecutive: greedy tracking of the absolute target; the first delta of a group is 0.
-    out = torch.empty_like(g)
-    prev = round_half_up(g[..., 0]).clamp_(wfmt.min, wfmt.max)
-    out[..., 0] = prev
-    for i in range(1, group):
-        low = torch.ceil((wfmt.min - prev) / step).clamp_(min=dfmt.min)
-        high = torch.floor((wfmt.max - prev) / step).clamp_(max=dfmt.max)
-        deltas = torch.minimum(torch.maximum(round_half_up((g[..., i] - prev) / step), low), high)
-        prev = prev + deltas * step
-        out[..., i] = prev
-    return out.reshape(n_out, n_in)
+    tracked = track_consecutive(g.reshape(-1, group).double().numpy(), fmt, step)
+    return torch.from_numpy(tracked).to(t.dtype).reshape(n_out, n_in)
+
+
+def track_consecutive(rows: np.ndarray, fmt: DeltaFormat, step: float) -> np.ndarray:
+    """Greedy tracking of each row's absolute targets (the first delta is 0).
+
+    The targets are first kept step/2 inside the weight range, so the nearest grid value is
+    always in range and clipping the delta is the only constraint. The scan is sequential, so
+    it runs in NumPy on column vectors in units of the step (4 cheap operations per column).
+    """
+    wfmt, dfmt = fmt.weight_format, fmt.delta_format
+    first = np.clip(np.floor(rows[:, 0] + 0.5), wfmt.min, wfmt.max)
+    targets = np.ascontiguousarray(np.clip(rows, wfmt.min + step / 2, wfmt.max - step / 2).T) / step + 0.5
+    out = np.empty_like(targets)
+    prev = first / step
+    out[0] = prev
+    delta = np.empty_like(prev)
+    for i in range(1, len(targets)):
+        np.floor(np.subtract(targets[i], prev, out=delta), out=delta)
+        np.clip(delta, dfmt.min, dfmt.max, out=delta)
+        prev = prev + delta
+        out[i] = prev
+    return out.T * step
 
 
 def fake_quant_weights(

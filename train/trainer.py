@@ -77,7 +77,7 @@ def make_optimizer(model: DeltaMLP, lr: float) -> torch.optim.Optimizer:
 
 
 def accuracy(predictions: np.ndarray, labels: torch.Tensor) -> float:
-    return float((torch.from_numpy(predictions) == labels).float().mean())
+    return float((torch.from_numpy(predictions) == labels).double().mean())
 
 
 def quant_predict(model: DeltaMLP, images: torch.Tensor) -> np.ndarray:
