@@ -23,6 +23,7 @@
 #include "Vdeltamac_harness_top.h"
 #include "verilated.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>

@@ -4,7 +4,7 @@
 
 Steps: load and validate the export (model.export.load_export), check that the harness binary
 was compiled for exactly the export's package constants, compute the golden logits and classes
-(model.inference), write the images to <harness dir>/run/ (--work), run the binary with the export
+(model.inference), write the images and golden outputs to <harness dir>/run/ (--work), run the binary with the export
 directory as working directory (so $readmemh reads its ROMs), compare every result (class and
 logits) and write <export>/rtl_report.json. Exit codes: 0 pass, 1 mismatches, 2 bad input or
 harness error (reported before any simulation where possible).
@@ -250,6 +250,9 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     expected_logits = run_network(net, images)
     expected_classes = np.argmax(expected_logits, axis=1)  # model.inference.predict's rule: ties to lowest index
     work_dir = Path(work_dir) if work_dir else harness_dir / "run"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    np.savetxt(work_dir / "golden.txt", np.column_stack([np.arange(len(images)), expected_classes, expected_logits]),
+               fmt="%d", header="image class logits (golden model, for comparison with results.txt)")
     results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes if compiled_out_logits else 0,
                                 backpressure, seed)
     if len(results.select(1).image) != len(images):

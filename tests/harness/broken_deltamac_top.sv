@@ -4,6 +4,10 @@
 //   0 well-behaved            1 never answers (hang)          2 TDATA changes while TREADY = 0
 //   3 TLAST on the first beat  4 status_frame_error pulse      5 the result is sent twice
 //   6 status_images not counted
+// It ignores the ROM files and TLAST; the file name differs from the module name on purpose.
+/* verilator lint_off DECLFILENAME */
+/* verilator lint_off UNUSEDPARAM */
+/* verilator lint_off UNUSEDSIGNAL */
 module deltamac_top #(
     parameter int OUT_LOGITS     = 0,
     parameter     DELTA_ROM_FILE = "",
@@ -27,7 +31,7 @@ module deltamac_top #(
     output logic [31:0] status_images,
     output logic [31:0] status_cycles
 );
-  localparam int BEATS = OUT_LOGITS ? deltamac_net_pkg::NUM_CLASSES + 1 : 1;
+  localparam int BEATS = OUT_LOGITS != 0 ? deltamac_net_pkg::NUM_CLASSES + 1 : 1;
   typedef enum logic [1:0] {RECEIVE, COMPUTE, SEND} state_t;
   state_t state;
   logic [7:0] mode;
