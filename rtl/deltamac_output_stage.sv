@@ -1,9 +1,12 @@
 // deltamac_output_stage: collects the last layer's logits, argmax, AXI4-Stream result master.
 //
-// The sequencer claims the stage (`claim`) when it starts the last layer; `ready` is low from
-// the claim until the result's last beat is accepted, so at most one result is in flight. Logits
-// arrive in class order (`in_first` on class 0, `in_last` on the last class); the running argmax
-// keeps the first maximum (ties go to the lowest index).
+// Two result slots: a collect slot (running argmax, and the logits for OUT_LOGITS=1) and a send
+// slot (the beats on m_axis). A complete result moves from the collect slot to the free send slot,
+// so one result can be sent while the next is computed. The sequencer claims a slot (`claim`)
+// when it starts the last layer; `ready` is low while two results are claimed and not yet sent,
+// which guarantees that the collect slot is free again before the next claimed result's first
+// logit arrives. Logits arrive in class order (`in_first` on class 0, `in_last` on the last
+// class); the running argmax keeps the first maximum (ties go to the lowest index).
 //
 // OUT_LOGITS = 0: one beat, the class index (zero-extended), TLAST.
 // OUT_LOGITS = 1: NUM_CLASSES beats of sign-extended logits, then the class index with TLAST.
@@ -26,8 +29,10 @@ module deltamac_output_stage #(
 
     // one-cycle pulse: the last layer starts, its result will come here
     input  wire logic                claim,
-    // no result is pending: a claim may be made
+    // a claim may be made (fewer than two results claimed and not yet sent)
     output logic                     ready,
+    // a result is claimed, being collected or being sent
+    output logic                     busy,
 
     // logit valid
     input  wire logic                in_valid,
@@ -66,44 +71,51 @@ module deltamac_output_stage #(
                    ACC_BITS);
   end
 
-  logic                       busy_q, busy_d;     // claimed, result not yet sent
-  logic                       send_q, send_d;     // result complete, beats being sent
-  logic [BEAT_W-1:0]          beat_q, beat_d;     // beat index being sent
-  logic signed [ACC_BITS-1:0] max_q, max_d;       // running maximum logit
-  logic [CLASS_W-1:0]         idx_q, idx_d;       // index of the incoming logit
-  logic [CLASS_W-1:0]         best_q, best_d;     // running argmax
+  logic [1:0]                 pending_q, pending_d;  // results claimed and not yet sent
+  // collect slot
+  logic                       done_q, done_d;        // a complete result waits for the send slot
+  logic signed [ACC_BITS-1:0] max_q, max_d;          // running maximum logit
+  logic [CLASS_W-1:0]         idx_q, idx_d;          // index of the incoming logit
+  logic [CLASS_W-1:0]         best_q, best_d;        // running argmax
+  // send slot
+  logic                       send_q, send_d;        // beats being sent
+  logic [BEAT_W-1:0]          beat_q, beat_d;        // beat index being sent
+  logic [CLASS_W-1:0]         class_q, class_d;      // class index of the result being sent
   logic [31:0]                images_q, images_d;
-  logic                       last_beat, handshake;
+  logic                       last_beat, handshake, sent, transfer;
 
   assign last_beat = beat_q == BEAT_W'(BEATS - 1);
   assign handshake = m_axis_tvalid && m_axis_tready;
+  assign sent      = handshake && last_beat;
+  assign transfer  = done_q && !send_q;  // collect slot -> send slot
 
   always_comb begin
-    busy_d   = busy_q;
-    send_d   = send_q;
-    beat_d   = beat_q;
-    max_d    = max_q;
-    idx_d    = idx_q;
-    best_d   = best_q;
-    images_d = images_q;
-    if (claim) begin
-      busy_d = 1'b1;
-    end
+    pending_d = pending_q + {1'b0, claim} - {1'b0, sent};
+    done_d    = done_q;
+    max_d     = max_q;
+    idx_d     = idx_q;
+    best_d    = best_q;
+    send_d    = send_q;
+    beat_d    = beat_q;
+    class_d   = class_q;
+    images_d  = images_q;
     if (in_valid) begin
       idx_d = in_first ? CLASS_W'(1) : idx_q + CLASS_W'(1);
       if (in_first || $signed(in_logit) > max_q) begin
         max_d  = $signed(in_logit);
         best_d = in_first ? '0 : idx_q;
       end
-      if (in_last) begin
-        send_d = 1'b1;
-        beat_d = '0;
-      end
+      done_d = in_last;
+    end
+    if (transfer) begin
+      done_d  = 1'b0;
+      send_d  = 1'b1;
+      beat_d  = '0;
+      class_d = best_q;
     end
     if (handshake) begin
       beat_d = beat_q + BEAT_W'(1);
       if (last_beat) begin
-        busy_d   = 1'b0;
         send_d   = 1'b0;
         images_d = images_q + 32'd1;
       end
@@ -112,45 +124,47 @@ module deltamac_output_stage #(
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      busy_q   <= 1'b0;
-      send_q   <= 1'b0;
-      images_q <= '0;
+      pending_q <= '0;
+      done_q    <= 1'b0;
+      send_q    <= 1'b0;
+      images_q  <= '0;
     end else begin
-      busy_q   <= busy_d;
-      send_q   <= send_d;
-      images_q <= images_d;
+      pending_q <= pending_d;
+      done_q    <= done_d;
+      send_q    <= send_d;
+      images_q  <= images_d;
     end
-    beat_q <= beat_d;
-    max_q  <= max_d;
-    idx_q  <= idx_d;
-    best_q <= best_d;
+    max_q   <= max_d;
+    idx_q   <= idx_d;
+    best_q  <= best_d;
+    beat_q  <= beat_d;
+    class_q <= class_d;
   end
 
   logic [31:0] class_word;
-  assign class_word = 32'(best_q);
+  assign class_word = 32'(class_q);
 
   if (OUT_LOGITS != 0) begin : gen_logits
-    // Logits shift register: class 0 at the head once complete; shifts on every beat sent.
-    logic [NUM_CLASSES*ACC_BITS-1:0] logits_q, logits_d;
-    logic [(NUM_CLASSES-1)*ACC_BITS-1:0] logits_tail;
-    assign logits_tail = logits_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS];
-    always_comb begin
-      logits_d = logits_q;
+    // Collect: shift register, class 0 at the head once complete. Send: loaded on the transfer,
+    // shifts on every beat sent.
+    logic [NUM_CLASSES*ACC_BITS-1:0] collect_q, send_logits_q;
+    always_ff @(posedge clk) begin
       if (in_valid) begin
-        logits_d = {in_logit, logits_tail};
+        collect_q <= {in_logit, collect_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS]};
+      end
+      if (transfer) begin
+        send_logits_q <= collect_q;
       end else if (handshake) begin
-        logits_d = {{ACC_BITS{1'b0}}, logits_tail};
+        send_logits_q <= {{ACC_BITS{1'b0}}, send_logits_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS]};
       end
     end
-    always_ff @(posedge clk) begin
-      logits_q <= logits_d;
-    end
-    assign m_axis_tdata = last_beat ? class_word : 32'($signed(logits_q[ACC_BITS-1:0]));
+    assign m_axis_tdata = last_beat ? class_word : 32'($signed(send_logits_q[ACC_BITS-1:0]));
   end else begin : gen_class
     assign m_axis_tdata = class_word;
   end
 
-  assign ready         = !busy_q;
+  assign ready         = pending_q != 2'd2;
+  assign busy          = pending_q != 2'd0;
   assign m_axis_tvalid = send_q;
   assign m_axis_tlast  = last_beat;
   assign images        = images_q;

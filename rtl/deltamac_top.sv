@@ -235,7 +235,7 @@ module deltamac_top #(
 
   // ---------------------------------------------------------------------------------------------
   // Sequencer.
-  logic                       out_ready, out_claim, seq_busy;
+  logic                       out_ready, out_claim, out_busy, seq_busy;
   logic                       rom_rd_en;
   logic [DELTA_AW-1:0]        delta_rd_addr;
   logic [REF_AW-1:0]          ref_rd_addr;
@@ -465,6 +465,7 @@ module deltamac_top #(
       .rst          (rst),
       .claim        (out_claim),
       .ready        (out_ready),
+      .busy         (out_busy),
       .in_valid     (rq_valid && rq_last_layer),
       .in_logit     (rq_logit),
       .in_first     (rq_neuron_first),
@@ -485,7 +486,7 @@ module deltamac_top #(
   end
 
   assign status_cycles = cycles_q;
-  assign status_busy   = in_busy || seq_busy || !out_ready;
+  assign status_busy   = in_busy || seq_busy || out_busy;
 
 endmodule
 
