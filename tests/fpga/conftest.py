@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,15 +11,21 @@ import pytest
 from model.export import export_network
 from model.formats import DeltaFormat, Scheme
 from model.random_net import random_network
+from scripts.corefile import REPO
 
 SMALL_TOPOLOGY = (784, 16, 10)
 SMALL_LANES = 4
 
 
 @pytest.fixture(scope="session")
-def small_export(tmp_path_factory) -> Path:
-    """A seeded random 784-16-10 network exported for 4 lanes (fixed_reference, 8/4 bits)."""
-    out = tmp_path_factory.mktemp("fpga") / "small"
+def small_export() -> Path:
+    """A seeded random 784-16-10 network exported for 4 lanes (fixed_reference, 8/4 bits).
+
+    Exported inside the repository (build/ci-fpga-small-<xdist worker>), so that sandboxed tool
+    builds such as YoWASP's Yosys (which see only the working tree) can read it too.
+    """
+    out = REPO / "build" / f"ci-fpga-small-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    shutil.rmtree(out, ignore_errors=True)
     net = random_network(SMALL_TOPOLOGY, DeltaFormat(Scheme.FIXED_REFERENCE, 8, 4, None), seed=3)
     export_network(net, out, lanes=SMALL_LANES, name="fpga_small")
     return out
