@@ -38,6 +38,9 @@ VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x
 MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
 
 
+EXPORT_HINT = "export a network into it first (make train CONFIG=<config>, or make rom-random CONFIG=<config>)"
+
+
 class HarnessBuildError(RuntimeError):
     """Something needed for the build is missing or the build failed."""
 
@@ -52,7 +55,7 @@ def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list
     if missing:
         raise HarnessBuildError(
             "missing sources of deltamac.core target 'default': " + ", ".join(map(str, missing))
-            + (f" (export a network into {export_dir} first)" if SV_PACKAGE_FILE in {p.name for p in missing} else "")
+            + (f" ({export_dir}: {EXPORT_HINT})" if SV_PACKAGE_FILE in {p.name for p in missing} else "")
         )
     return [*design, WRAPPER, MAIN_CPP]
 
@@ -97,7 +100,7 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, 
         raise HarnessBuildError(f"OUT_LOGITS must be 0 or 1, got {out_logits!r}")
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
-        raise HarnessBuildError(f"build directory {export_dir} does not exist: export a network into it first")
+        raise HarnessBuildError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
     out_dir = Path(out_dir).resolve() if out_dir else default_harness_dir(export_dir, out_logits)
     verilator = require_tool("verilator")
     sources = harness_sources(export_dir, rtl)

@@ -31,7 +31,7 @@ from model.memfile import MemFileError
 from model.network import QuantNetwork
 from model.packing import RomLayout
 from model.svpkg import generate_package
-from sim.harness.build import BINARY_NAME, build_stamp, default_harness_dir, stamp_of
+from sim.harness.build import BINARY_NAME, EXPORT_HINT, build_stamp, default_harness_dir, stamp_of
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
@@ -223,7 +223,7 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
-        raise HarnessError(f"build directory {export_dir} does not exist: export a network into it first")
+        raise HarnessError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
     try:
         net, manifest = load_export(export_dir)
     except (FormatError, MemFileError) as exc:  # ExportError, PackingError, a malformed .mem file
