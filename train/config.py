@@ -16,7 +16,7 @@ PRESETS: dict[str, tuple[int, ...]] = {
     "paper": (150, 16, 400, 120, 84),
     # The most accurate MLP whose compressed store fits the XC7S15 beside the core at P=16,
     # fixed_reference 4-bit (chosen by `python -m train.fit`, see docs/train.md).
-    "s15": (72,),
+    "s15": (80, 16),
 }
 SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name

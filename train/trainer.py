@@ -128,13 +128,13 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         state = saved["state"]
         log(f"[train] resuming {out} after epoch {state['epoch']}")
     out.mkdir(parents=True, exist_ok=True)
-    log(f"[train] {cfg.run_name} {cfg.topology_name} scheme={cfg.scheme} "
-        f"{cfg.delta_format.describe() if cfg.delta_format else ''} seed={cfg.seed} -> {out}")
+    log(f"[train] {cfg.run_name} {cfg.topology_name} {cfg.delta_format.describe() if cfg.delta_format else 'float'} "
+        f"seed={cfg.seed} -> {out}")
 
     n_float = cfg.n_float_epochs
     for epoch in range(state["epoch"], cfg.epochs):
         if epoch == n_float and not bool(model.quantizing):
-            optimizer = begin_quantization(model, state, cfg, train_x, test_x, test_y, log)
+            optimizer = begin_quantization(model, state, cfg, train_x, (val_x, val_y), (test_x, test_y), log)
         started = time.perf_counter()
         quantizing = bool(model.quantizing)
         phase_epochs = cfg.epochs - n_float if quantizing else n_float
@@ -154,20 +154,23 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         torch.save({"config": cfg.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "shuffle": shuffle.get_state(), "state": state}, checkpoint)
     if cfg.quantized and not bool(model.quantizing):  # all epochs were float: quantise after training
-        begin_quantization(model, state, cfg, train_x, test_x, test_y, log)
+        begin_quantization(model, state, cfg, train_x, (val_x, val_y), (test_x, test_y), log)
     model.load_state_dict(state["best_model"])
     return finish(model, state, cfg, test_x, test_y, out, log)
 
 
-def begin_quantization(model, state, cfg, train_x, test_x, test_y, log) -> torch.optim.Optimizer:
+def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.optim.Optimizer:
     """Keep the best float network, record its test accuracy, and switch to QAT with a fresh optimizer."""
     if state["best_model"] is not None:
         model.load_state_dict(state["best_model"])
+    (val_x, val_y), (test_x, test_y) = val, test
     state["float_acc"] = accuracy(predict_float(model, test_x), test_y)
     model.start_quantization(train_x[:CALIBRATION_IMAGES].float())
-    state["best_val"], state["best_model"] = -1.0, copy.deepcopy(model.state_dict())
-    log(f"[train] float network: test acc {state['float_acc']:.4f}; quantising with delta shifts "
-        f"{model.delta_shifts.tolist()}")
+    # The freshly quantised network is the first candidate of the QAT phase.
+    state["best_val"] = accuracy(quant_predict(model, val_x), val_y)
+    state["best_model"] = copy.deepcopy(model.state_dict())
+    log(f"[train] float network: test acc {state['float_acc']:.4f}; quantised with delta shifts "
+        f"{model.delta_shifts.tolist()}: val acc {state['best_val']:.4f}")
     return make_optimizer(model, cfg.lr * QAT_LR_FACTOR)
 
 
