@@ -291,6 +291,8 @@ def main(argv=None) -> int:
               f"{report['mac_utilisation']:.3f} (padded-word bound {report['padded_utilisation']:.3f}); at "
               f"{CLOCK_MHZ:.0f} MHz {report['images_per_second']:.0f} images/s, {report['macs_per_second']:.3e} MAC/s "
               f"({report['speedup_vs_baseline']:.1f}x the {BASELINE_MACS_PER_SECOND:.3e} MAC/s baseline)")
+    else:
+        print(f"[harness] latency {report['latency_cycles']} cycles; cycles/image needs at least 2 images")
     print(f"[harness] simulated {report['images']} images in {report['sim_seconds']:.1f} s "
           f"({report['sim_images_per_second']:.0f} images/s); report: {args.report or Path(args.export) / 'rtl_report.json'}")
     if report["mismatches"]:
