@@ -29,7 +29,7 @@ from model.formats import FormatError
 from model.inference import run_network
 from model.memfile import MemFileError
 from model.network import QuantNetwork
-from model.packing import RomLayout
+from model.packing import RomLayout, chunks
 from model.svpkg import generate_package
 from sim.harness.build import BINARY_NAME, EXPORT_HINT, build_stamp, default_harness_dir, stamp_of
 
@@ -122,7 +122,8 @@ def steady_cycles_per_image(done_cycles: np.ndarray) -> float | None:
 
 def compare(expected_logits: np.ndarray, expected_classes: np.ndarray, got: Results) -> list[dict]:
     """Every result whose class or logits (when the DUT sent them) differ from the golden model."""
-    want_logits = expected_logits[got.image].astype(np.int32)  # m_axis carries 32-bit logits
+    # m_axis carries 32-bit logits: wider accumulators (ACC_BITS > 32) are compared modulo 2**32.
+    want_logits = expected_logits[got.image].astype(np.int32)
     bad = got.classes != expected_classes[got.image]
     if got.logits.shape[1]:
         bad |= np.any(got.logits != want_logits, axis=1)
@@ -171,7 +172,7 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
     latency = results.select(0)
     cycles_per_image = steady_cycles_per_image(clean.done_cycle)
     macs = sum(n_in * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
-    word_cycles = sum(-(-n_in // lanes) * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
+    word_cycles = sum(chunks(n_in, lanes) * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
     images = len(stream.image)
     per_second = CLOCK_MHZ * 1e6 / cycles_per_image if cycles_per_image else None
     return {
