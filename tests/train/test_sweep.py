@@ -1,0 +1,44 @@
+"""The sweep summarises real run reports over seeds into the CSV rows, table and plot."""
+
+import pytest
+
+from train import sweep
+from train.config import RunConfig
+from train.trainer import run
+
+
+def test_sweep_summarises_seeds(tmp_path):
+    reports = [
+        run(RunConfig(config="s15", hidden=(16,), limit_train=640, batch_size=64, epochs=1, float_epochs=0,
+                      seed=seed, build_root=str(tmp_path)), log=lambda _: None).report
+        for seed in (0, 1)
+    ]
+    rows = [sweep.row(report) for report in reports]
+    (summary,) = sweep.summarise(rows)
+    accs = [report["quant_acc"] for report in reports]
+    assert summary["seeds"] == 2 and summary["bits"] == 4
+    assert summary["acc_mean"] == pytest.approx(sum(accs) / 2)
+    assert summary["acc_std"] == pytest.approx(abs(accs[0] - accs[1]) / 2)
+    assert summary["bram18"] == reports[0]["bram18"]["total"]
+    sweep.write_markdown([summary], tmp_path / "sweep.md")
+    line = f"| {reports[0]['config']} | fixed_reference | 4 | 2 | {100 * summary['acc_mean']:.2f} ±"
+    assert line in (tmp_path / "sweep.md").read_text()
+    sweep.write_plot([summary], tmp_path / "sweep.png")
+    assert (tmp_path / "sweep.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_sweep_rejects_unknown_schemes(monkeypatch):
+    monkeypatch.setenv("SWEEP_SCHEMES", "fixed_reference ternary")
+    with pytest.raises(ValueError, match="unknown \\['ternary'\\]"):
+        sweep.sweep_configs()
+
+
+def test_sweep_subset_from_environment(monkeypatch):
+    monkeypatch.setenv("SWEEP_CONFIGS", "paper")
+    monkeypatch.setenv("SWEEP_SEEDS", "1 2")
+    monkeypatch.setenv("SWEEP_BITS", "3")
+    monkeypatch.setenv("SWEEP_SCHEMES", "consecutive float")
+    configs = sweep.sweep_configs()
+    assert [(c.config, c.scheme, c.delta_bits, c.seed) for c in configs if c.scheme != "float"] == [
+        ("paper", "consecutive", 3, 1), ("paper", "consecutive", 3, 2)]
+    assert len(configs) == 4
