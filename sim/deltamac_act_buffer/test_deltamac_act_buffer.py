@@ -1,8 +1,9 @@
 """cocotb testbench for deltamac_act_buffer: byte-stream writes into two banks, word reads.
 
 Random vectors (1..LANES*DEPTH activations, `wr_first` on the first, `wr_last` on the last,
-random gaps in `wr_valid`) go to random banks; after each vector both banks are read back word
-by word. Every word holding an activation of the latest vector written to a bank must hold it
+random gaps in `wr_valid`) go to random banks, some preceded by an aborted vector (no `wr_last`,
+as when the input stage drops a short image) to the same bank; after each vector both banks are
+read back word by word. Every word holding an activation of the latest vector written to a bank must hold it
 in lane index % LANES (lanes past the end of the vector are don't-care: the sequencer masks them).
 A vector written to one bank must leave the other bank untouched.
 """
@@ -33,18 +34,20 @@ async def test_vectors(dut):
     for _ in range(30):
         bank = rng.randrange(2)
         vector = [rng.randrange(2**bits) for _ in range(rng.randint(1, lanes * depth))]
+        aborted = [rng.randrange(2**bits) for _ in range(rng.randint(1, lanes * depth - 1))]
         await FallingEdge(dut.clk)
-        for index, value in enumerate(vector):
-            while rng.random() < 0.3:
-                dut.wr_valid.value = 0
+        for data, complete in ([(aborted, False)] if rng.random() < 0.5 else []) + [(vector, True)]:
+            for index, value in enumerate(data):
+                while rng.random() < 0.3:
+                    dut.wr_valid.value = 0
+                    await FallingEdge(dut.clk)
+                dut.wr_valid.value = 1
+                dut.wr_first.value = int(index == 0)
+                dut.wr_last.value = int(complete and index == len(data) - 1)
+                dut.wr_bank.value = bank
+                dut.wr_data.value = value
                 await FallingEdge(dut.clk)
-            dut.wr_valid.value = 1
-            dut.wr_first.value = int(index == 0)
-            dut.wr_last.value = int(index == len(vector) - 1)
-            dut.wr_bank.value = bank
-            dut.wr_data.value = value
-            await FallingEdge(dut.clk)
-        dut.wr_valid.value = 0
+            dut.wr_valid.value = 0
         banks[bank] = vector
         for check_bank, check_vector in banks.items():
             for word in range(-(-len(check_vector) // lanes)):
