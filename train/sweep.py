@@ -2,7 +2,8 @@
 on each config and seed. Resumable: runs whose report.json exists are read, not retrained.
 
 Environment (all optional): SWEEP_CONFIGS="paper s15", SWEEP_SEEDS="0 1 2", SWEEP_BITS="2 3 4 5 6 7 8",
-SWEEP_SCHEMES="fixed_reference consecutive plain float", SWEEP_EPOCHS (default: the CLI default).
+SWEEP_SCHEMES="fixed_reference consecutive plain float", SWEEP_EPOCHS (default: the CLI default),
+SWEEP_TRAIN=0 to only summarise the runs that already have a report.
 Writes build/sweep/sweep.csv (one line per run), sweep.md (mean +- std over seeds) and sweep.png.
 """
 
@@ -46,14 +47,15 @@ def sweep_configs() -> list[RunConfig]:
     return runs
 
 
-def run_or_load(cfg: RunConfig) -> dict:
+def run_or_load(cfg: RunConfig, train: bool) -> dict | None:
+    """The run's report: read when it exists for these epochs, else trained (None if not train)."""
     path = cfg.out_dir / REPORT
     if path.exists():
         report = json.loads(path.read_text())
         if report["epochs"] == cfg.epochs:
             print(f"[sweep] {path} exists, skipping")
             return report
-    return run(cfg, resume=True).report
+    return run(cfg, resume=True).report if train else None
 
 
 def row(report: dict) -> dict:
@@ -115,7 +117,12 @@ def write_plot(table: list[dict], path: Path) -> None:
 
 
 def main() -> int:
-    rows = [row(run_or_load(cfg)) for cfg in sweep_configs()]
+    train = os.environ.get("SWEEP_TRAIN", "1") != "0"
+    reports = [run_or_load(cfg, train) for cfg in sweep_configs()]
+    rows = [row(report) for report in reports if report is not None]
+    if not rows:
+        print("[sweep] no finished runs to summarise", file=sys.stderr)
+        return 1
     SWEEP_DIR.mkdir(parents=True, exist_ok=True)
     with open(SWEEP_DIR / "sweep.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
