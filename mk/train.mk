@@ -16,7 +16,7 @@ train: setup ## train, export and check CONFIG (s15) with SCHEME DELTA_BITS GROU
 	$(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
 		--group $(GROUP) --epochs $(EPOCHS) --seed $(TRAIN_SEED) --lanes $(LANES) --resume $(TRAIN_ARGS)
 
-sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper and s15, 3 seeds -> build/sweep/
+sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper and s15, 3 seeds -> build/sweep/ (SWEEP_TRAIN=0: table only)
 	@echo "[sweep] SWEEP_CONFIGS/SEEDS/BITS/SCHEMES/EPOCHS select a subset; finished runs are skipped"
 	$(PY) -m train.sweep
 
