@@ -4,8 +4,9 @@ Each parameter set exports a seeded random network with model.export (package + 
 its own directory, builds deltamac_top against that package and streams images through
 cocotbext-axi. Every result (class index, and the logits with OUT_LOGITS=1) is compared with
 model.inference.run_network. The tests cover back-to-back streaming (and the cycles-per-image
-bound), random source idles and sink backpressure, reset in the middle of an image and
-wrong-length images. Illegal parameters are checked to stop elaboration with $fatal.
+bound), random source idles and sink backpressure, a stalled sink backing the core up to TREADY
+low, reset in the middle of an image and wrong-length images. Illegal parameters are checked to
+stop elaboration with $fatal.
 """
 
 from __future__ import annotations
@@ -229,6 +230,29 @@ async def test_idle_and_backpressure(dut):
     await tb.reset()
     images = tb.images(4)
     cocotb.start_soon(tb.send(images))
+    await tb.check_results(images)
+    await tb.drain()
+    assert int(dut.status_images.value) == len(images)
+
+
+@cocotb.test()
+async def test_stalled_output(dut):
+    """A sink that never takes results backs everything up to TREADY low; then all drain correctly."""
+    tb = TB(dut)
+    await tb.reset()
+    tb.sink.pause = True
+    images = tb.images(7)  # 2 results + 1 image at its last layer + 2 input slots + 2 waiting
+    cocotb.start_soon(tb.send(images))
+    stalled = 0
+    for _ in range(len(images) * (ideal_cycles(tb.manifest) + 4 * tb.in_pixels)):
+        await RisingEdge(dut.clk)
+        stalled = stalled + 1 if not int(dut.s_axis_tready.value) else 0
+        if stalled > 2 * ideal_cycles(tb.manifest):
+            break
+    assert stalled > 2 * ideal_cycles(tb.manifest), "TREADY never stayed low behind a stalled output"
+    assert int(dut.m_axis_tvalid.value) and int(dut.status_busy.value) and not tb.source.idle()
+    assert int(dut.status_images.value) == 0
+    tb.sink.pause = False
     await tb.check_results(images)
     await tb.drain()
     assert int(dut.status_images.value) == len(images)
