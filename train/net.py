@@ -192,8 +192,8 @@ def search_weight_scale(weight: torch.Tensor, fmt: DeltaFormat, per_channel: boo
     return best[1], best[2]
 
 
-def predict_float(model: DeltaMLP, pixels: torch.Tensor, batch: int = 4096) -> np.ndarray:
-    """Class predictions of the model's current forward pass (float or fake-quantised)."""
+def predict_forward(model: DeltaMLP, pixels: torch.Tensor, batch: int = 4096) -> np.ndarray:
+    """Class predictions of the model's current forward pass (float, or fake-quantised during QAT)."""
     model.eval()
     with torch.no_grad():
         return torch.cat([model(pixels[i:i + batch].float()).argmax(-1) for i in range(0, len(pixels), batch)]).numpy()

@@ -23,7 +23,7 @@ from model.network import QuantNetwork
 from train.config import ConfigError, RunConfig
 from train.fit import bram18_estimate
 from train.intsim import IntegerSimulation
-from train.net import DeltaMLP, predict_float
+from train.net import DeltaMLP, predict_forward
 
 VALIDATION_IMAGES = 5000  # the last images of the training set, for model selection
 CALIBRATION_IMAGES = 5000
@@ -142,7 +142,7 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         base_lr = cfg.lr * (QAT_LR_FACTOR if quantizing else 1.0)
         loss = train_epoch(model, optimizer, train_x, train_y, cfg.batch_size, shuffle, base_lr,
                            phase_epoch, phase_epochs, f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}")
-        val_acc = accuracy(quant_predict(model, val_x) if quantizing else predict_float(model, val_x), val_y)
+        val_acc = accuracy(quant_predict(model, val_x) if quantizing else predict_forward(model, val_x), val_y)
         state["train_seconds"] += time.perf_counter() - started
         state["history"].append({"epoch": epoch + 1, "phase": "qat" if quantizing else "float",
                                  "loss": loss, "val_acc": val_acc})
@@ -164,7 +164,7 @@ def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.opti
     if state["best_model"] is not None:
         model.load_state_dict(state["best_model"])
     (val_x, val_y), (test_x, test_y) = val, test
-    state["float_acc"] = accuracy(predict_float(model, test_x), test_y)
+    state["float_acc"] = accuracy(predict_forward(model, test_x), test_y)
     model.start_quantization(train_x[:CALIBRATION_IMAGES].float())
     # The freshly quantised network is the first candidate of the QAT phase.
     state["best_val"] = accuracy(quant_predict(model, val_x), val_y)
@@ -221,7 +221,7 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
             "bram18": bram18_estimate(cfg.sizes, cfg.delta_format, cfg.lanes, model.hidden_format.signed),
         }
     else:
-        report["float_acc"] = accuracy(predict_float(model, test_x), test_y)
+        report["float_acc"] = accuracy(predict_forward(model, test_x), test_y)
     (out / REPORT).write_text(json.dumps(report, indent=2) + "\n")
     log(f"[train] {out / REPORT}: float_acc {report['float_acc']:.4f} quant_acc {report['quant_acc']} "
         f"stored/plain {report['weight_bits_stored']}/{report['weight_bits_plain']} bits, "

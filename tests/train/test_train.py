@@ -14,7 +14,7 @@ from model.export import load_export
 from model.inference import predict
 from train.config import RunConfig
 from train.intsim import IntegerSimulation
-from train.net import predict_float
+from train.net import predict_forward
 from train.trainer import REPORT, run
 
 TEST_IMAGES = 300
@@ -55,7 +55,7 @@ def test_smoke_training_exports_the_trained_network(tmp_path, test_images, optio
     golden = predict(loaded, images)
     assert np.array_equal(IntegerSimulation(result.network).predict(images), golden)
     # The fake-quantised forward pass is the integer network up to float rounding.
-    assert np.mean(predict_float(result.model, torch.from_numpy(images)) == golden) >= 0.97
+    assert np.mean(predict_forward(result.model, torch.from_numpy(images)) == golden) >= 0.97
     report = json.loads((cfg.out_dir / REPORT).read_text())
     full_golden = predict(loaded, load_dataset("fashion-mnist", "test")[0])
     assert report["quant_acc"] == pytest.approx(np.mean(full_golden == labels))
