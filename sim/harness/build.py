@@ -1,15 +1,18 @@
 """Build the Verilator whole-test-set harness for one export directory.
 
-    python -m sim.harness.build --export build/s15 [--out-logits 1] [--out DIR] [--jobs 1]
+    python -m sim.harness.build --export build/s15 [--out-logits 1] [--x-random] [--out DIR] [--jobs 1]
 
 Compiles the files of deltamac.core's default target (the export's generated deltamac_net_pkg.sv,
-then rtl/) + deltamac_harness_top.sv + harness.cpp into <out>/harness, with deltamac_top's
-OUT_LOGITS = 1 (logits and class checked; default <out> = <export>/harness) or 0 (class only, the
-core's default mode; default <out> = <export>/harness-class). The build is skipped when a stamp of every input (sources,
-flags, Verilator version) is unchanged, so `make sim-full` only rebuilds what changed; the driver
-refuses a binary whose stamp no longer matches (RTL or package changed since the build). The ROM
-contents are not compiled in: $readmemh reads them at run time from the working directory,
-which sim.harness.run sets to the export directory after checking it matches the binary.
+then rtl/) + deltamac_harness_top.sv + harness.cpp into <out>/harness, for one Variant:
+deltamac_top's OUT_LOGITS = 1 (logits and class checked; default <out> = <export>/harness) or 0
+(class only, the core's default mode; <export>/harness-class), with X values 0
+(`--x-assign fast --x-initial fast`) or, with --x-random, seeded random (`unique`: every
+uninitialised register and X assignment differs per --seed; <out> gets the suffix -xrand).
+The build is skipped when a stamp of every input (source names and contents, flags, Verilator
+version) is unchanged, so `make sim-full` only rebuilds what changed; the driver refuses a binary
+whose stamp no longer matches (RTL or package changed since the build). The ROM contents are not
+compiled in: $readmemh reads them at run time from the working directory, which sim.harness.run
+sets to the export directory after checking it matches the binary.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -32,7 +36,7 @@ MAIN_CPP = HARNESS_DIR / "harness.cpp"
 TOP = "deltamac_harness_top"
 BINARY_NAME = "harness"
 STAMP_NAME = "build.stamp"
-VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
+VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "-Wno-fatal"]
 # Verilator's default for the generated model is -Os; -O2 needs about 1.5x less CPU time per image
 # (measured on the s15-shaped network: 1.0-1.2 s instead of 1.6-1.7 s user time for 2000 images).
 MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
@@ -43,6 +47,31 @@ EXPORT_HINT = "export a network into it first (make train CONFIG=<config>, or ma
 
 class HarnessBuildError(RuntimeError):
     """Something needed for the build is missing or the build failed."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What a harness binary is built for besides the export (reported by `harness --describe`)."""
+
+    out_logits: int = 1  # deltamac_top OUT_LOGITS
+    x_random: bool = False  # X values seeded random instead of 0
+
+    def __post_init__(self) -> None:
+        if self.out_logits not in (0, 1):
+            raise HarnessBuildError(f"OUT_LOGITS must be 0 or 1, got {self.out_logits!r}")
+
+    @classmethod
+    def described(cls, constants: dict) -> Variant:
+        return cls(int(constants["OUT_LOGITS"]), bool(constants["X_RANDOM"]))
+
+    @property
+    def dir_name(self) -> str:
+        return ("harness" if self.out_logits else "harness-class") + ("-xrand" if self.x_random else "")
+
+    def flags(self) -> list[str]:
+        x = "unique" if self.x_random else "fast"
+        return ["--x-assign", x, "--x-initial", x, f"-GOUT_LOGITS={self.out_logits}",
+                "-CFLAGS", f"-DHARNESS_X_RANDOM={int(self.x_random)}"]
 
 
 def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list[Path]:
@@ -64,21 +93,21 @@ def verilator_version(verilator: str) -> str:
     return subprocess.run([verilator, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def build_command(verilator: str, sources: list[Path], out_dir: Path, out_logits: int) -> list[str]:
+def build_command(verilator: str, sources: list[Path], out_dir: Path, variant: Variant) -> list[str]:
     """The Verilator command line, without -j (which does not change the result)."""
     return [
-        verilator, *VERILATOR_FLAGS, "-MAKEFLAGS", MAKE_FLAGS, "--top-module", TOP, f"-GOUT_LOGITS={out_logits}",
+        verilator, *VERILATOR_FLAGS, *variant.flags(), "-MAKEFLAGS", MAKE_FLAGS, "--top-module", TOP,
         "-Mdir", str(out_dir), "-o", BINARY_NAME, *(str(path) for path in sources),
     ]
 
 
-def build_stamp(export_dir, out_logits: int, rtl=None) -> str:
-    """Hash of what the binary is made of: Verilator version, flags, OUT_LOGITS, source names and
-    contents. Paths are left out, so a copy of an export with the same package still matches."""
+def build_stamp(export_dir, variant: Variant, rtl=None) -> str:
+    """Hash of what the binary is made of: Verilator version, flags, source names and contents.
+    Paths are left out, so a copy of an export with the same package still matches."""
     verilator = require_tool("verilator")
     digest = hashlib.sha256()
     digest.update(verilator_version(verilator).encode())
-    digest.update("\0".join([*VERILATOR_FLAGS, MAKE_FLAGS, TOP, f"OUT_LOGITS={out_logits}"]).encode())
+    digest.update("\0".join([*VERILATOR_FLAGS, *variant.flags(), MAKE_FLAGS, TOP]).encode())
     for path in harness_sources(Path(export_dir).resolve(), rtl):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -90,22 +119,16 @@ def stamp_of(binary: Path) -> str | None:
     return stamp_file.read_text().strip() if stamp_file.is_file() else None
 
 
-def default_harness_dir(export_dir: Path, out_logits: int) -> Path:
-    return export_dir / ("harness" if out_logits else "harness-class")
-
-
-def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, rtl=None, log=print) -> Path:
-    """Build (or reuse) the harness binary for export_dir; returns its path."""
-    if out_logits not in (0, 1):
-        raise HarnessBuildError(f"OUT_LOGITS must be 0 or 1, got {out_logits!r}")
+def build_harness(export_dir, out_dir=None, jobs: int = 1, variant: Variant = Variant(), rtl=None, log=print) -> Path:
+    """Build (or reuse) the harness binary for export_dir (default out_dir: <export>/<variant.dir_name>)."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
         raise HarnessBuildError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
-    out_dir = Path(out_dir).resolve() if out_dir else default_harness_dir(export_dir, out_logits)
+    out_dir = Path(out_dir).resolve() if out_dir else export_dir / variant.dir_name
     verilator = require_tool("verilator")
     sources = harness_sources(export_dir, rtl)
-    command = [*build_command(verilator, sources, out_dir, out_logits), "-j", str(jobs)]
-    stamp = build_stamp(export_dir, out_logits, rtl)
+    command = [*build_command(verilator, sources, out_dir, variant), "-j", str(jobs)]
+    stamp = build_stamp(export_dir, variant, rtl)
     binary = out_dir / BINARY_NAME
     if binary.is_file() and stamp_of(binary) == stamp:
         log(f"[harness] {binary} is up to date")
@@ -113,7 +136,7 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, out_logits: int = 1, 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp_file = out_dir / STAMP_NAME
     stamp_file.unlink(missing_ok=True)
-    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness (OUT_LOGITS={out_logits}) "
+    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness ({variant}) "
         f"into {out_dir} (-j {jobs})")
     start = time.monotonic()
     build_log = out_dir / "build.log"
@@ -132,11 +155,13 @@ def main(argv=None) -> int:
     parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
     parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
                         help="deltamac_top OUT_LOGITS: 1 logits + class (default), 0 class only")
-    parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness, or harness-class)")
+    parser.add_argument("--x-random", action="store_true",
+                        help="X values (uninitialised registers, X assignments) seeded random instead of 0")
+    parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness[-class][-xrand])")
     parser.add_argument("--jobs", type=int, default=1, help="parallel C++ compile jobs (default 1)")
     args = parser.parse_args(argv)
     try:
-        build_harness(args.export, args.out, args.jobs, args.out_logits)
+        build_harness(args.export, args.out, args.jobs, Variant(args.out_logits, args.x_random))
     except RuntimeError as exc:  # HarnessBuildError, or require_tool: Verilator not installed
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2

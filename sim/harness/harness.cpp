@@ -1,7 +1,7 @@
 // deltamac whole-test-set harness: drives deltamac_top's AXI4-Stream ports cycle by cycle.
 //
 //   harness --describe
-//       print OUT_LOGITS and the compiled deltamac_net_pkg constants as JSON and exit.
+//       print OUT_LOGITS, X_RANDOM and the compiled deltamac_net_pkg constants as JSON and exit.
 //   harness --images FILE --results FILE [--seed S] [--idle P] [--stall P] [--burst N]
 //       FILE: raw uint8 pixels, IN_PIXELS per image. Runs, after reset:
 //         phase 0 "latency": image 0 alone, no idle, no backpressure;
@@ -18,6 +18,8 @@
 //       at which the class beat with TLAST was accepted), and prints a JSON summary on stdout.
 //
 // The ROM files are read by $readmemh relative to the working directory (the export directory).
+// Built with HARNESS_X_RANDOM=1 (and Verilator's --x-initial/--x-assign unique), X values are
+// random, seeded with --seed; with 0 (--x-initial/--x-assign fast) they are 0.
 // Any protocol violation, frame error or stall is a fatal error (exit 3) naming cycle and image.
 
 #include "Vdeltamac_harness_top.h"
@@ -36,6 +38,10 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#ifndef HARNESS_X_RANDOM
+#error "compile with -DHARNESS_X_RANDOM=0 or 1 (sim/harness/build.py does)"
+#endif
 
 namespace {
 
@@ -100,7 +106,8 @@ struct Config {
 
     std::string json() const {
         std::ostringstream out;
-        out << "{\"OUT_LOGITS\": " << out_logits << ", \"NUM_LAYERS\": " << num_layers << ", \"LANES\": " << lanes
+        out << "{\"OUT_LOGITS\": " << out_logits << ", \"X_RANDOM\": " << HARNESS_X_RANDOM
+            << ", \"NUM_LAYERS\": " << num_layers << ", \"LANES\": " << lanes
             << ", \"SCHEME\": " << scheme << ", \"WEIGHT_BITS\": " << weight_bits
             << ", \"DELTA_BITS\": " << delta_bits << ", \"ACT_BITS\": " << act_bits
             << ", \"ACC_BITS\": " << acc_bits << ", \"BIAS_BITS\": " << bias_bits
@@ -376,6 +383,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int main(int argc, char** argv) {
     const Options options = parse_options(argc, argv);
     auto context = std::make_unique<VerilatedContext>();
+    if (HARNESS_X_RANDOM) {
+        context->randReset(2);
+        context->randSeed(static_cast<int>(options.seed));
+    }
     Harness harness(context.get(), options.seed);
     const Config cfg = harness.config();
     if (options.describe) {

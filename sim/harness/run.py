@@ -1,6 +1,6 @@
 """Run FashionMNIST test images through the Verilator harness and compare with the golden model.
 
-    python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S] [--out-logits 1]
+    python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S] [--out-logits 1] [--x-random]
 
 Steps: load and validate the export (model.export.load_export), check that the harness binary
 was compiled for exactly the export's package constants, compute the golden logits and classes
@@ -31,7 +31,7 @@ from model.memfile import MemFileError
 from model.network import QuantNetwork
 from model.packing import RomLayout, chunks
 from model.svpkg import generate_package
-from sim.harness.build import BINARY_NAME, EXPORT_HINT, build_stamp, default_harness_dir, stamp_of
+from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, build_stamp, stamp_of
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
@@ -165,7 +165,7 @@ def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_
 
 
 def build_report(net, manifest, export_dir, results, summary, expected_classes, labels, mismatches,
-                 backpressure, seed, out_logits) -> dict:
+                 backpressure, seed, variant: Variant) -> dict:
     lanes = int(manifest["lanes"])
     stream = results.select(1)
     clean = results.select(2) if backpressure else stream
@@ -183,7 +183,8 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
         "weight_bits": net.delta.weight_bits,
         "delta_bits": net.delta.delta_bits,
         "lanes": lanes,
-        "out_logits": out_logits,
+        "out_logits": variant.out_logits,
+        "x_random": variant.x_random,
         "images": images,
         "rtl_acc": float(np.mean(stream.classes == labels[stream.image])),
         "golden_acc": float(np.mean(expected_classes[: images] == labels[: images])),
@@ -220,7 +221,7 @@ def format_mismatch(m: dict) -> str:
 
 
 def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
-        images=None, labels=None, work_dir=None, out_logits=1) -> dict:
+        images=None, labels=None, work_dir=None, variant=Variant()) -> dict:
     """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
@@ -229,15 +230,16 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
         net, manifest = load_export(export_dir)
     except (FormatError, MemFileError) as exc:  # ExportError, PackingError, a malformed .mem file
         raise HarnessError(f"invalid export {export_dir}: {exc}") from None
-    harness_dir = Path(harness_dir).resolve() if harness_dir else default_harness_dir(export_dir, out_logits)
+    harness_dir = Path(harness_dir).resolve() if harness_dir else export_dir / variant.dir_name
     binary = harness_dir / BINARY_NAME
     if not binary.is_file():
         raise HarnessError(f"harness binary {binary} not found: build it with python -m sim.harness.build --export {export_dir}")
-    compiled_out_logits = check_harness_matches(binary, net, manifest, export_dir)["OUT_LOGITS"]
-    if stamp_of(binary) != build_stamp(export_dir, compiled_out_logits):
+    compiled = Variant.described(check_harness_matches(binary, net, manifest, export_dir))
+    if stamp_of(binary) != build_stamp(export_dir, compiled):
         raise HarnessError(
             f"harness {binary} is out of date: the RTL, the export's package or sim/harness/ changed since it "
-            f"was built. Rebuild it: python -m sim.harness.build --export {export_dir} --out-logits {compiled_out_logits}"
+            f"was built. Rebuild it: python -m sim.harness.build --export {export_dir} --out-logits "
+            f"{compiled.out_logits}{' --x-random' if compiled.x_random else ''}"
         )
     if images is None:
         try:
@@ -254,13 +256,13 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     work_dir.mkdir(parents=True, exist_ok=True)
     np.savetxt(work_dir / "golden.txt", np.column_stack([np.arange(len(images)), expected_classes, expected_logits]),
                fmt="%d", header="image class logits (golden model, for comparison with results.txt)")
-    results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes if compiled_out_logits else 0,
+    results, summary = simulate(binary, export_dir, images, work_dir, net.n_classes if compiled.out_logits else 0,
                                 backpressure, seed)
     if len(results.select(1).image) != len(images):
         raise HarnessError(f"harness returned {len(results.select(1).image)} stream results for {len(images)} images")
     mismatches = compare(expected_logits, expected_classes, results)
     report = build_report(net, manifest, export_dir, results, summary, expected_classes, np.asarray(labels),
-                          mismatches, backpressure, seed, compiled_out_logits)
+                          mismatches, backpressure, seed, compiled)
     report_path = Path(report_path) if report_path else export_dir / "rtl_report.json"
     report_path.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -271,7 +273,9 @@ def main(argv=None) -> int:
     parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
     parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
                         help="use the harness built with OUT_LOGITS 1 (logits + class, default) or 0 (class only)")
-    parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness or harness-class)")
+    parser.add_argument("--x-random", action="store_true",
+                        help="use the harness built with seeded random X values (sim.harness.build --x-random)")
+    parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness[-class][-xrand])")
     parser.add_argument("--limit", type=int, help="only the first N test images (default: all 10,000)")
     parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
     parser.add_argument("--seed", type=int, default=1, help="seed of the idle/backpressure pattern (default 1)")
@@ -280,7 +284,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report,
-                     work_dir=args.work, out_logits=args.out_logits)
+                     work_dir=args.work, variant=Variant(args.out_logits, args.x_random))
     except HarnessError as exc:
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,8 @@
 """The Verilator whole-test-set harness (sim/harness/) on a small exported random network.
 
-One shared export and three builds (OUT_LOGITS 1 and 0, about 20 s of Verilator + g++ each, and
-one with tests/harness/broken_deltamac_top.sv, which misbehaves on request to prove the protocol
-checks fire). The network is a 3-layer `consecutive` one with
+One shared export and three builds of about 20 s each (Verilator + g++): OUT_LOGITS=1; OUT_LOGITS=0
+with seeded random X values; and one with tests/harness/broken_deltamac_top.sv, which misbehaves
+on request to prove the protocol checks fire. The network is a 3-layer `consecutive` one with
 clamp activations, groups of 8 and 8 lanes, so it differs from the RTL engineers' 784-32-10
 fixed_reference P=16 cocotb case. 500 real FashionMNIST test images run with random idle cycles
 and backpressure; the other tests prove the comparison can fail and that bad input is refused
@@ -26,7 +26,7 @@ from model.export import export_network, load_export
 from model.formats import DeltaFormat, Scheme
 from model.random_net import random_network
 from sim.harness import run as harness_run
-from sim.harness.build import HarnessBuildError, build_harness
+from sim.harness.build import HarnessBuildError, Variant, build_harness
 from sim.harness.run import HarnessError, compare, describe, run, simulate
 
 pytestmark = pytest.mark.slow
@@ -36,6 +36,7 @@ LANES = 8
 FORMAT = DeltaFormat(Scheme.CONSECUTIVE, 8, 4, 8)
 IMAGES = 500
 BROKEN_TOP = Path(__file__).with_name("broken_deltamac_top.sv")
+CLASS_ONLY_X_RANDOM = Variant(out_logits=0, x_random=True)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_set():
 def export(tmp_path_factory, worker_id):
     """A calibrated random export with its harnesses built: (export dir, network).
 
-    <export>/harness (OUT_LOGITS=1), <export>/harness-class (OUT_LOGITS=0) and <export>/../broken-harness.
+    <export>/harness, <export>/harness-class-xrand and <export>/../broken-harness.
 
     Built once per session: pytest-xdist workers share it through a lock in their common temp dir.
     Tests must not write into it (each uses its own tmp_path for work files and reports).
@@ -63,8 +64,8 @@ def export(tmp_path_factory, worker_id):
             train_images, _ = load_fashion_mnist("train")
             net = random_network(TOPOLOGY, FORMAT, seed=3, calibration=train_images[:512], activation="clamp")
             export_network(net, out, LANES, "ci-harness")
-            build_harness(out, out_logits=1)
-            build_harness(out, out_logits=0)
+            build_harness(out)
+            build_harness(out, variant=CLASS_ONLY_X_RANDOM)
             build_harness(out, shared / "broken-harness", rtl=[BROKEN_TOP])
             (out / "ready").touch()
     return out, load_export(out)[0]
@@ -99,14 +100,15 @@ def test_500_images_with_backpressure_match_golden(export, test_set, tmp_path):
     assert report["sim_seconds"] > 0 and report["sim_images_per_second"] > 0
 
 
-def test_class_only_harness_matches_golden_and_can_fail(export, test_set, tmp_path):
+def test_class_only_random_x_harness_matches_golden_and_can_fail(export, test_set, tmp_path):
     export_dir, net = export
     images, labels = test_set
-    report = run(export_dir, limit=100, backpressure=True, seed=12, report_path=tmp_path / "report.json",
-                 images=images, labels=labels, work_dir=tmp_path / "work", out_logits=0)
-    assert report["mismatches"] == 0, report["first_mismatches"]
-    assert report["out_logits"] == 0 and report["images"] == 100
-    results, _ = simulate(export_dir / "harness-class" / "harness", export_dir, images[:8], tmp_path / "again",
+    for seed in (12, 13):  # two different sets of random initial values
+        report = run(export_dir, limit=100, backpressure=True, seed=seed, report_path=tmp_path / "report.json",
+                     images=images, labels=labels, work_dir=tmp_path / "work", variant=CLASS_ONLY_X_RANDOM)
+        assert report["mismatches"] == 0, report["first_mismatches"]
+        assert report["out_logits"] == 0 and report["x_random"] and report["images"] == 100
+    results, _ = simulate(export_dir / "harness-class-xrand" / "harness", export_dir, images[:8], tmp_path / "again",
                           n_logits=0, backpressure=False, seed=1)
     logits = harness_run.run_network(net, images[:8])
     wrong_classes = (np.argmax(logits, axis=1) + 1) % net.n_classes
@@ -118,7 +120,7 @@ def test_class_only_harness_matches_golden_and_can_fail(export, test_set, tmp_pa
 def test_describe_reports_the_compiled_package(export):
     export_dir, net = export
     constants = describe(export_dir / "harness" / "harness")
-    assert constants["OUT_LOGITS"] == 1 and constants["LANES"] == LANES and constants["SCHEME"] == int(Scheme.CONSECUTIVE)
+    assert constants["OUT_LOGITS"] == 1 and constants["X_RANDOM"] == 0 and constants["LANES"] == LANES and constants["SCHEME"] == int(Scheme.CONSECUTIVE)
     assert constants["LAYER_N_IN"] == [784, 24, 16] and constants["LAYER_N_OUT"] == [24, 16, 10]
     assert constants["LAYER_CHUNKS"] == [98, 3, 2]
 
