@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.corefile import Target, require_files, resolve_target, rom_parameters
+from scripts.corefile import REPO, Target, require_files, resolve_target, rom_parameters
 from sim.runner import require_tool
 
 # XC7S15 capacity (DS180): 8,000 LUTs, 16,000 flip-flops, 20 DSP48E1, 10 RAMB36E1 (= 20 RAMB18E1).
@@ -73,6 +73,16 @@ def _run_yosys(script: list[str], work: Path, name: str) -> Path:
     return log_path
 
 
+def _rtl_revision() -> str:
+    """The commit of the RTL measured, with `+dirty` when rtl/ has uncommitted changes."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    if head.returncode != 0:
+        return "unknown (not a git checkout)"
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "rtl"], capture_output=True, text=True, check=False)
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def _network(build: Path) -> dict:
     manifest = json.loads((build / "manifest.json").read_text())
     return {"topology": manifest["topology"], "lanes": manifest["lanes"], "delta": manifest["delta"]}
@@ -116,6 +126,7 @@ def synth_xc7(build: Path, out: Path) -> dict:
     report = {
         "tool": "yosys synth_xilinx -family xc7 (out of context, no I/O buffers)",
         "yosys": _yosys_version(),
+        "rtl_revision": _rtl_revision(),
         "top": target.toplevel,
         "build": str(build),
         "network": _network(build),
@@ -175,6 +186,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     report = {
         "tool": "yosys synth_ecp5 + nextpnr-ecp5",
         "yosys": _yosys_version(),
+        "rtl_revision": _rtl_revision(),
         "top": target.toplevel,
         "build": str(build),
         "network": _network(build),
