@@ -14,6 +14,7 @@ line number, so a core file edit cannot be misread silently.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -124,8 +125,20 @@ def load_core(path: Path = CORE_FILE) -> dict:
     return parse_core(path.read_text(), str(path))
 
 
+def _exported_roms(build: Path) -> set[str] | None:
+    """File names of the ROM images the export's manifest lists (None without a manifest)."""
+    manifest = build / "manifest.json"
+    if not manifest.is_file():
+        return None
+    return {rom["file"] for rom in json.loads(manifest.read_text())["roms"].values()}
+
+
 def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dict | None = None) -> Target:
-    """The files of `target` with `build/s15/` replaced by `build_dir` (absolute paths)."""
+    """The files of `target` with `build/s15/` replaced by `build_dir` (absolute paths).
+
+    ROM images the export does not have (ref.mem of a `plain` network, per its manifest.json)
+    are left out, so that the top keeps its default for that unused parameter.
+    """
     core = core if core is not None else load_core()
     try:
         spec = core["targets"][target]
@@ -146,6 +159,9 @@ def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dic
                 by_type[file_type].append(build / name[len(DEFAULT_BUILD) + 1 :])
             else:
                 by_type[file_type].append(REPO / name)
+    roms = _exported_roms(build)
+    if roms is not None:
+        by_type["mem"] = [p for p in by_type["mem"] if p.parent != build or p.name in roms]
     part = (spec.get("tools") or {}).get("vivado", {}).get("part")
     return Target(
         name=target,

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from model.export import export_network
+from model.formats import DeltaFormat, Scheme
+from model.random_net import random_network
 from scripts.corefile import (
     REPO,
     CoreFileError,
@@ -114,6 +117,16 @@ def test_resolve_target_substitutes_the_export(small_export: Path) -> None:
     assert set(rom_parameters(target)) == {"DELTA_ROM_FILE", "REF_ROM_FILE", "BIAS_ROM_FILE", "MULT_ROM_FILE"}
     with pytest.raises(FileNotFoundError, match="missing files"):
         require_files(resolve_target("default", small_export.parent / "no_such_export"))
+
+
+def test_plain_export_has_no_reference_rom(tmp_path: Path) -> None:
+    """A `plain` network exports no ref.mem: the flows leave REF_ROM_FILE at its default."""
+    net = random_network((784, 16, 10), DeltaFormat(Scheme.PLAIN, 6, 6, None), seed=2)
+    export_network(net, tmp_path, lanes=5, name="plain")
+    target = resolve_target("synth", tmp_path)
+    require_files(target)
+    assert [p.name for p in target.mem_files] == ["delta.mem", "bias.mem", "mult.mem"]
+    assert "REF_ROM_FILE" not in rom_parameters(target)
 
 
 @pytest.mark.parametrize("target_name", ["synth", "board"])
