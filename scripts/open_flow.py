@@ -65,7 +65,8 @@ def _run_yosys(script: list[str], work: Path, name: str) -> Path:
     script_path.write_text("\n".join(script) + "\n")
     log_path.unlink(missing_ok=True)
     print(f"[open_flow] yosys -s {script_path} (log {log_path})", flush=True)
-    result = subprocess.run([yosys, "-q", "-q", "-l", str(log_path), "-s", str(script_path)]  # warnings: log only, check=False)
+    # -q -q: warnings go to the log only; errors still reach the console.
+    result = subprocess.run([yosys, "-q", "-q", "-l", str(log_path), "-s", str(script_path)], check=False)
     if result.returncode != 0:
         log = log_path.read_text() if log_path.is_file() else ""
         errors = [line for line in log.splitlines() if "ERROR" in line]
