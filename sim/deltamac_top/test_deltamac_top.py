@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +30,9 @@ from model.export import export_network, load_export
 from model.formats import DeltaFormat, Scheme
 from model.inference import run_network
 from model.random_net import random_network
-from sim.runner import SIM_BUILD, require_tool, rtl, run_cocotb, sv_string
+from scripts.corefile import require_files, resolve_target, rom_parameters
+from sim.runner import SIM_BUILD, expect_elaboration_failure, run_cocotb, sv_string
 
-RTL_SOURCES = (
-    "deltamac_rom.sv",
-    "deltamac_delta_decoder.sv",
-    "deltamac_mac_array.sv",
-    "deltamac_requant.sv",
-    "deltamac_act_buffer.sv",
-    "deltamac_input_stage.sv",
-    "deltamac_sequencer.sv",
-    "deltamac_output_stage.sv",
-    "deltamac_top.sv",
-)
 UTILISATION_BOUND = 1.05  # steady-state cycles per image <= bound * sum ceil(n_in/P) * n_out
 STREAM_IMAGES = 5  # images in the back-to-back test (the first two include the pipeline fill)
 
@@ -313,17 +302,15 @@ async def test_wrong_length(dut):
 
 
 def sources(net_dir: Path) -> list[Path]:
-    return [net_dir / "deltamac_net_pkg.sv", *rtl(*RTL_SOURCES)]
+    """The core's files in dependency order, from deltamac.core (the single file list)."""
+    target = resolve_target("default", net_dir)
+    require_files(target)
+    return list(target.sources)
 
 
 def parameters(name: str, net_dir: Path) -> dict:
-    return {
-        "OUT_LOGITS": CONFIGS[name].out_logits,
-        "DELTA_ROM_FILE": sv_string(net_dir / "delta.mem"),
-        "REF_ROM_FILE": sv_string(net_dir / "ref.mem"),
-        "BIAS_ROM_FILE": sv_string(net_dir / "bias.mem"),
-        "MULT_ROM_FILE": sv_string(net_dir / "mult.mem"),
-    }
+    roms = rom_parameters(resolve_target("default", net_dir))
+    return {"OUT_LOGITS": CONFIGS[name].out_logits, **{key: sv_string(path) for key, path in roms.items()}}
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -352,8 +339,6 @@ ILLEGAL = {
 @pytest.mark.parametrize("case", list(ILLEGAL))
 def test_illegal_parameters(case, tmp_path):
     """An illegal package (one constant changed) stops elaboration with a clear $fatal message."""
-    iverilog = require_tool("iverilog")
-    vvp = require_tool("vvp")
     name = "fr_784_32_10_p16"
     net_dir = export_config(name, tmp_path / "net")
     pattern, replacement, message = ILLEGAL[case]
@@ -361,17 +346,6 @@ def test_illegal_parameters(case, tmp_path):
     assert count == 1, f"{case}: pattern {pattern} not found in the generated package"
     pkg = tmp_path / "deltamac_net_pkg.sv"
     pkg.write_text(text)
-    binary = tmp_path / "top.vvp"
-    params = [f"-Pdeltamac_top.{key}={value}" for key, value in parameters(name, net_dir).items()]
-    build = subprocess.run(
-        [iverilog, "-g2012", "-s", "deltamac_top", "-o", str(binary), *params, str(pkg),
-         *map(str, rtl(*RTL_SOURCES))],
-        capture_output=True, text=True, check=False,
-    )
-    log = build.stdout + build.stderr
-    if build.returncode == 0:
-        run = subprocess.run([vvp, "-n", str(binary)], capture_output=True, text=True, check=False, timeout=60)
-        log += run.stdout + run.stderr
-        assert run.returncode != 0, f"{case}: simulation did not stop:\n{log}"
-    assert message in log, f"{case}: expected '{message}' in:\n{log}"
+    illegal_sources = [pkg if path.name == pkg.name else path for path in sources(net_dir)]
+    log = expect_elaboration_failure("deltamac_top", illegal_sources, parameters(name, net_dir), [message], tmp_path)
     assert "FATAL" in log.upper(), log
