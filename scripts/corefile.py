@@ -223,8 +223,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="default", help="core target (default, lint, synth, board)")
     parser.add_argument("--build", default=DEFAULT_BUILD, help="export directory build/<config>")
     parser.add_argument("--out", type=Path, help="output file (tcl)")
+    parser.add_argument(
+        "--repo-only", action="store_true",
+        help="list: only the repository's own files (RTL, constraints), no export needed",
+    )
     args = parser.parse_args(argv)
     target = resolve_target(args.target, args.build)
+    if args.command == "list" and args.repo_only:
+        build = (REPO / args.build).resolve()
+        own = [p for p in target.files() if build not in p.parents]
+        missing = [p for p in own if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"deltamac.core lists missing files: {', '.join(map(str, missing))}")
+        print("\n".join(map(str, own)))
+        return 0
     require_files(target)
     if args.command == "list":
         for path in target.files():

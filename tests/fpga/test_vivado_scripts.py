@@ -17,6 +17,7 @@ import pytest
 from model.export import export_network
 from model.formats import DeltaFormat, Scheme
 from model.random_net import random_network
+from scripts.corefile import main as corefile_main
 from scripts.corefile import (
     REPO,
     CoreFileError,
@@ -100,6 +101,13 @@ def test_core_lists_every_rtl_file() -> None:
     assert core["filesets"]["rtl"]["files"][-1] == "rtl/deltamac_top.sv", "the top comes last"
     for name in ("default", "synth", "board"):
         assert core["targets"][name]["tools"]["vivado"]["part"] == PART
+
+
+def test_repo_only_list_needs_no_export(capsys) -> None:
+    """`corefile list --repo-only` gives the RTL file list for tools that bring their own package."""
+    assert corefile_main(["list", "--target", "default", "--repo-only", "--build", "build/no-such-export"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert listed == [str(REPO / name) for name in load_core()["filesets"]["rtl"]["files"]]
 
 
 def test_core_reader_rejects_unsupported_yaml() -> None:
