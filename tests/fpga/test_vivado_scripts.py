@@ -219,9 +219,12 @@ def test_ooc_xdc_clock_period_variable(period: str | None, expected: str, tmp_pa
 
 def test_board_xdc_matches_the_board_top() -> None:
     """Every port of deltamac_uart_top has a pin and an I/O standard, and nothing else is pinned."""
-    xdc = (REPO / "constraints" / "deltamac_xc7s15_board.xdc").read_text()
+    board = resolve_target("board", "build/no-such-export")
+    assert [p.name for p in board.constraints] == ["deltamac_xc7s15_board.xdc"]
+    xdc = board.constraints[0].read_text()
+    assert board.part in xdc, "the board XDC names another part than deltamac.core"
     pinned = re.findall(r"PACKAGE_PIN\s+(\w+)\s+IOSTANDARD\s+\w+\}\s*\[get_ports\s+\{?([\w\[\]]+)\}?\]", xdc)
-    ports = module_ports(REPO / "rtl" / "board" / "deltamac_uart_top.sv", "deltamac_uart_top")
+    ports = module_ports(REPO / "rtl" / "board" / f"{board.toplevel}.sv", board.toplevel)
     wanted = sorted(p for p in ports if p != "led") + [f"led[{i}]" for i in range(4)]
     assert sorted(name for _, name in pinned) == sorted(wanted)
     pins = [pin for pin, _ in pinned]
