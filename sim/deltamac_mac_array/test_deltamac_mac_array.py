@@ -17,13 +17,12 @@ import random
 import cocotb
 import numpy as np
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from model.formats import ACT_BITS, FixedFormat, acc_bits
 from model.inference import accumulate
 from model.network import QuantLayer
 from model.packing import chunks, pack_rows
+from sim.pipeline_tb import PipelineTB
 from sim.runner import expect_elaboration_failure, rtl, run_cocotb
 
 TOPLEVEL = "deltamac_mac_array"
@@ -44,25 +43,16 @@ def model_acc_bits(lanes: int, weight_bits: int) -> int:
     return max(acc_bits(n_in, weight_bits, in_signed) for n_in, in_signed in layer_shapes(lanes))
 
 
-class MacArrayTB:
+class MacArrayTB(PipelineTB):
+    unit = "neuron"
+
     def __init__(self, dut):
-        self.dut = dut
         self.lanes = int(dut.LANES.value)
         self.weight_bits = int(dut.WEIGHT_BITS.value)
-        self.latency = int(dut.LATENCY.value)
         self.wfmt = FixedFormat(self.weight_bits, True)
         seed = self.lanes * 100 + self.weight_bits
         self.rng = np.random.default_rng(seed)  # stimulus
-        self.gaps = random.Random(seed)  # idle cycles between words
-        Clock(dut.clk, 10, unit="ns").start()
-        dut.rst.value = 1
-        dut.in_valid.value = 0
-        self.drive_junk()
-
-    async def reset(self):
-        await ClockCycles(self.dut.clk, 3)
-        await FallingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        super().__init__(dut, gaps=random.Random(seed))
 
     def drive_junk(self):
         """Random values on the data and tag inputs (idle cycles: the array must ignore them)."""
@@ -116,37 +106,13 @@ class MacArrayTB:
                     expected.append(int(acc[image, row]))
         return beats, expected
 
-    async def run(self, gap_probability: float) -> None:
-        """Drive all words (random idle cycles in between) and check every neuron's sum in order."""
-        dut = self.dut
-        beats, expected = self.beats()
-        last_cycle, received, cycle, idle_after = [], 0, 0, 0
-        queue = list(beats)
-        while received < len(expected):
-            await FallingEdge(dut.clk)
-            if queue and self.gaps.random() >= gap_probability:
-                beat = queue.pop(0)
-                for name, value in beat.items():
-                    getattr(dut, name).value = value
-                dut.in_valid.value = 1
-                if beat["in_last"]:
-                    last_cycle.append(cycle)
-            else:
-                dut.in_valid.value = 0
-                self.drive_junk()
-            await RisingEdge(dut.clk)
-            cycle += 1
-            await ReadOnly()
-            if int(dut.out_valid.value):
-                got = dut.out_acc.value.to_signed()
-                assert got == expected[received], f"neuron {received}: out_acc = {got}, expected {expected[received]}"
-                assert int(dut.out_user.value) == received % (1 << USER_WIDTH), f"neuron {received}: sideband misaligned"
-                assert cycle - last_cycle[received] == self.latency, (
-                    f"neuron {received}: latency {cycle - last_cycle[received]}, expected LATENCY = {self.latency}"
-                )
-                received += 1
-            idle_after = 0 if queue else idle_after + 1
-            assert idle_after <= self.latency + 1, f"only {received} of {len(expected)} neurons came out"
+    def closes_output(self, beat: dict) -> bool:
+        """A neuron's sum leaves after its in_last word."""
+        return bool(beat["in_last"])
+
+    def check_output(self, where: str, beat: dict, want: int) -> None:
+        got = self.dut.out_acc.value.to_signed()
+        assert got == want, f"{where}: out_acc = {got}, expected {want}"
 
 
 @cocotb.test()
@@ -154,7 +120,7 @@ async def back_to_back(dut):
     """All neurons on consecutive cycles, including single-word neurons (first and last together)."""
     tb = MacArrayTB(dut)
     await tb.reset()
-    await tb.run(gap_probability=0.0)
+    await tb.drive_and_check(*tb.beats(), gap_probability=0.0)
 
 
 @cocotb.test()
@@ -162,7 +128,7 @@ async def random_gaps(dut):
     """The same neurons with random idle cycles (junk on the inputs) between words."""
     tb = MacArrayTB(dut)
     await tb.reset()
-    await tb.run(gap_probability=0.4)
+    await tb.drive_and_check(*tb.beats(), gap_probability=0.4)
 
 
 def mac_array_parameters(lanes: int, weight_bits: int, acc: int) -> dict[str, int]:

@@ -16,11 +16,10 @@ import random
 import cocotb
 import numpy as np
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
 from model.formats import ACT_BITS, MAX_ACC_BITS, MAX_REQ_SHIFT, MIN_REQ_SHIFT, MULT_FORMAT, activation_format
 from model.inference import requantize
+from sim.pipeline_tb import PipelineTB
 from sim.runner import expect_elaboration_failure, rtl, run_cocotb
 
 TOPLEVEL = "deltamac_requant"
@@ -29,25 +28,17 @@ SHIFT_BITS = 6  # holds k in 1..62
 RANDOM_NEURONS = 300
 
 
-class RequantTB:
+class RequantTB(PipelineTB):
+    unit = "neuron"
+
     def __init__(self, dut):
-        self.dut = dut
         self.acc_bits = int(dut.ACC_BITS.value)
         self.bias_bits = int(dut.BIAS_BITS.value)
-        self.latency = int(dut.LATENCY.value)
         # The model asserts |acc + bias| < 2**(MAX_ACC_BITS-1); ACC_BITS = 40 would allow -2**39.
         self.acc_max = (1 << (min(self.acc_bits, MAX_ACC_BITS) - 1)) - 1
         self.bias_max = (1 << (self.bias_bits - 1)) - 1
-        self.rng = random.Random(self.acc_bits * 100 + self.bias_bits)
-        Clock(dut.clk, 10, unit="ns").start()
-        dut.rst.value = 1
-        dut.in_valid.value = 0
-        self.drive_junk()
-
-    async def reset(self):
-        await ClockCycles(self.dut.clk, 3)
-        await FallingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        self.rng = random.Random(self.acc_bits * 100 + self.bias_bits)  # stimulus, junk and gaps alike
+        super().__init__(dut, gaps=self.rng)
 
     def drive_junk(self):
         dut, rng = self.dut, self.rng
@@ -122,36 +113,14 @@ class RequantTB:
         assert len(outcomes) == 6, f"stimulus misses a saturation or an in-range case: {sorted(outcomes)}"
         return beats, expected
 
-    async def run(self, gap_probability: float) -> None:
-        dut = self.dut
-        beats, expected = self.beats()
-        sent_cycle, received, cycle, idle_after = [], 0, 0, 0
-        queue = list(beats)
-        while received < len(beats):
-            await FallingEdge(dut.clk)
-            if queue and self.rng.random() >= gap_probability:
-                for name, value in queue.pop(0).items():
-                    getattr(dut, name).value = value
-                dut.in_valid.value = 1
-                sent_cycle.append(cycle)
-            else:
-                dut.in_valid.value = 0
-                self.drive_junk()
-            await RisingEdge(dut.clk)
-            cycle += 1
-            await ReadOnly()
-            if int(dut.out_valid.value):
-                act, logit = expected[received]
-                where = f"neuron {received} ({beats[received]})"
-                assert int(dut.out_act.value) == act, f"{where}: out_act = {int(dut.out_act.value):#x}, expected {act:#x}"
-                assert dut.out_logit.value.to_signed() == logit, f"{where}: out_logit, expected {logit}"
-                assert int(dut.out_user.value) == beats[received]["in_user"], f"{where}: sideband misaligned"
-                assert cycle - sent_cycle[received] == self.latency, (
-                    f"{where}: latency {cycle - sent_cycle[received]}, expected LATENCY = {self.latency}"
-                )
-                received += 1
-            idle_after = 0 if queue else idle_after + 1
-            assert idle_after <= self.latency + 1, f"only {received} of {len(beats)} neurons came out"
+    def describe(self, index: int, beat: dict) -> str:
+        """With the neuron's inputs: a failing corner case is then readable from the message."""
+        return f"neuron {index} ({beat})"
+
+    def check_output(self, where: str, beat: dict, want: tuple[int, int]) -> None:
+        dut, (act, logit) = self.dut, want
+        assert int(dut.out_act.value) == act, f"{where}: out_act = {int(dut.out_act.value):#x}, expected {act:#x}"
+        assert dut.out_logit.value.to_signed() == logit, f"{where}: out_logit, expected {logit}"
 
 
 @cocotb.test()
@@ -159,7 +128,7 @@ async def back_to_back(dut):
     """One neuron per cycle."""
     tb = RequantTB(dut)
     await tb.reset()
-    await tb.run(gap_probability=0.0)
+    await tb.drive_and_check(*tb.beats(), gap_probability=0.0)
 
 
 @cocotb.test()
@@ -167,7 +136,7 @@ async def random_gaps(dut):
     """Random idle cycles (junk on the inputs) between neurons."""
     tb = RequantTB(dut)
     await tb.reset()
-    await tb.run(gap_probability=0.4)
+    await tb.drive_and_check(*tb.beats(), gap_probability=0.4)
 
 
 def requant_parameters(acc: int, bias: int) -> dict[str, int]:
