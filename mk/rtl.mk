@@ -9,7 +9,7 @@ LINT_NET_fr16   := --topology 784-32-10 --lanes 16 --scheme fixed_reference --we
 LINT_NET_plain5 := --topology 784-16-10 --lanes 5 --scheme plain --weight-bits 6 --delta-bits 6 --group row
 LINT_NET_cons12 := --topology 784-24-12-10 --lanes 12 --scheme consecutive --weight-bits 8 --delta-bits 4 --group row --activation clamp
 LINT_NET_single := --topology 64-10 --lanes 3 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
-LINT_RTL   = $(sort $(wildcard rtl/*.sv))
+LINT_RTL   = $(shell $(PY) -m scripts.corefile list --target default --repo-only)
 LINT_WAIVE = $(sort $(wildcard rtl/lint/*.vlt))
 
 .PHONY: lint sim
