@@ -1,31 +1,42 @@
 // deltamac_act_buffer: ping-pong pair of activation buffers, LANES activations per word.
 //
-// Write side: a byte stream. Each written activation goes to the lane given by an internal
-// lane counter of the current word; a word is written to memory when its last lane arrives or
-// when `wr_last` marks the last activation of the vector (the unused upper lanes of that word
-// keep the activations assembled before them; the sequencer masks padded lanes on read).
-// `wr_first` restarts the stream at word 0, lane 0 of bank `wr_bank`. Counters only, no
+// Write side: a byte stream. Each written activation goes to the lane given by a one-hot lane
+// register of the current word; a word is written to memory when its last lane arrives or when
+// `wr_last` marks the last activation of the vector (the unused upper lanes of that word keep
+// the activations assembled before them; the sequencer masks padded lanes on read).
+// `wr_first` restarts the stream at word 0, lane 0 of bank `wr_bank`. No counter decode, no
 // division, so LANES need not be a power of two.
 //
+// Write pipeline (WRITE_LATENCY = 3 cycles from an activation's wr_valid to the first cycle in
+// which a read returns it):
+//   stage 1: wr_* registered;
+//   stage 2: the activation into its lane of the assembled word (one-hot lane select), the
+//            memory write command (enable, bank + word address) registered;
+//   stage 3: the memory write (registered enable, address and data straight into the memory);
+//   `wr_done` pulses in the cycle after the write of a vector's last word (the vector is
+//   readable from that cycle on).
 // Read side: one word per cycle, registered (`rd_data` valid one cycle after `rd_en`).
-// One memory of 2 * 2**ADDR_W words: the bank is the address MSB.
+// One memory of 2 * 2**ADDR_W words: the bank is the address MSB. DISTRIBUTED selects block RAM
+// or distributed (LUT) RAM through the ram_style attribute, which Vivado and Yosys both honour.
 
 `resetall
 `default_nettype none
 
 module deltamac_act_buffer #(
     // activations per word (MAC lanes, P)
-    parameter int LANES    = 16,
+    parameter int LANES       = 16,
     // bits per activation
-    parameter int ACT_BITS = 8,
+    parameter int ACT_BITS    = 8,
     // words per bank (ceil(vector length / LANES))
-    parameter int DEPTH    = 49,
+    parameter int DEPTH       = 49,
+    // 1: distributed (LUT) RAM, 0: block RAM (the memory's ram_style attribute)
+    parameter int DISTRIBUTED = 0,
     // word address width inside a bank (derived)
-    localparam int ADDR_W  = $clog2(DEPTH > 1 ? DEPTH : 2)
+    localparam int ADDR_W     = $clog2(DEPTH > 1 ? DEPTH : 2)
 ) (
     // clock
     input  wire logic                                   clk,
-    // synchronous active-high reset (clears the write counters only)
+    // synchronous active-high reset (clears the write pipeline's valid bits)
     input  wire logic                                   rst,
 
     // one activation to write
@@ -38,70 +49,124 @@ module deltamac_act_buffer #(
     input  wire logic                                   wr_bank,
     // the activation
     input  wire logic [ACT_BITS-1:0]                    wr_data,
+    // one-cycle pulse: a vector ended by wr_last is in memory (WRITE_LATENCY cycles after wr_last)
+    output logic                                        wr_done,
 
     // read request
     input  wire logic                                   rd_en,
     // bank to read
     input  wire logic                                   rd_bank,
     // word address inside the bank
-    input  wire logic [ADDR_W-1:0]                     rd_addr,
+    input  wire logic [ADDR_W-1:0]                      rd_addr,
     // word read, one cycle after rd_en
     output logic      [LANES*ACT_BITS-1:0]              rd_data
 );
 
-  localparam int LANE_W = $clog2(LANES > 1 ? LANES : 2);
+  // Cycles from an activation's wr_valid to the first cycle in which a read (rd_en) returns it.
+  localparam int WRITE_LATENCY = 3;
   localparam int WORD_W = LANES * ACT_BITS;
 
   if (LANES < 1 || DEPTH < 1 || ACT_BITS < 1) begin : gen_check_params
     initial $fatal(1, "deltamac_act_buffer: LANES (%0d), DEPTH (%0d) and ACT_BITS (%0d) must be >= 1",
                    LANES, DEPTH, ACT_BITS);
   end
+  if (DISTRIBUTED != 0 && DISTRIBUTED != 1) begin : gen_check_style
+    initial $fatal(1, "deltamac_act_buffer: DISTRIBUTED must be 0 (block RAM) or 1 (distributed RAM), got %0d", DISTRIBUTED);
+  end
 
-  logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
+  // ---------------------------------------------------------------------------------------------
+  // Stage 1: input registers.
+  logic                in_valid_q, in_first_q, in_last_q, in_bank_q;
+  logic [ACT_BITS-1:0] in_data_q;
 
-  // Write side: lane and word counters plus the word being assembled.
-  logic [LANE_W-1:0] lane_q, lane_d, lane_cur;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      in_valid_q <= 1'b0;
+    end else begin
+      in_valid_q <= wr_valid;
+    end
+    in_first_q <= wr_first;
+    in_last_q  <= wr_last;
+    in_bank_q  <= wr_bank;
+    in_data_q  <= wr_data;
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 2: one-hot lane select, word assembly, write command.
+  logic [LANES-1:0]  lane_q, lane_d;  // one-hot: lane of the next activation (unless in_first_q)
+  logic [LANES-1:0]  lane_sel;        // one-hot: lane of this activation
   logic [ADDR_W-1:0] waddr_q, waddr_d, waddr_cur;
-  logic [WORD_W-1:0] word_q, word_d;
+  logic [WORD_W-1:0] word_q;
   logic              word_we;
 
-  assign lane_cur  = wr_first ? '0 : lane_q;
-  assign waddr_cur = wr_first ? '0 : waddr_q;
-  assign word_we   = wr_valid && (wr_last || lane_cur == LANE_W'(LANES - 1));
+  assign lane_sel  = in_first_q ? LANES'(1) : lane_q;
+  assign waddr_cur = in_first_q ? '0 : waddr_q;
+  assign word_we   = in_valid_q && (in_last_q || lane_sel[LANES-1]);
 
+  // Next lane: rotate the select left (the last lane wraps to lane 0); a flushed word restarts at 0.
   always_comb begin
-    word_d  = word_q;
     lane_d  = lane_q;
     waddr_d = waddr_q;
-    if (wr_valid) begin
-      word_d[lane_cur*ACT_BITS +: ACT_BITS] = wr_data;
-      if (word_we) begin
-        lane_d  = '0;
-        waddr_d = waddr_cur + ADDR_W'(1);
-      end else begin
-        lane_d  = lane_cur + LANE_W'(1);
-        waddr_d = waddr_cur;
+    if (in_valid_q) begin
+      lane_d  = in_last_q ? LANES'(1) : LANES'({lane_sel, lane_sel[LANES-1]});
+      waddr_d = word_we ? waddr_cur + ADDR_W'(1) : waddr_cur;
+    end
+  end
+
+  for (genvar p = 0; p < LANES; p++) begin : gen_lane
+    always_ff @(posedge clk) begin
+      if (in_valid_q && lane_sel[p]) begin
+        word_q[p*ACT_BITS +: ACT_BITS] <= in_data_q;
       end
     end
   end
 
-  always_ff @(posedge clk) begin
-    if (rst) begin
-      lane_q  <= '0;
-      waddr_q <= '0;
-    end else begin
-      lane_q  <= lane_d;
-      waddr_q <= waddr_d;
-    end
-    word_q <= word_d;
-  end
+  logic                      mem_we_q;
+  logic [ADDR_W:0]           mem_addr_q;  // {bank, word}
+  logic [WRITE_LATENCY-2:0]  done_q;      // a vector's last word: being written, written
 
   always_ff @(posedge clk) begin
-    if (word_we) begin
-      mem[{wr_bank, waddr_cur}] <= word_d;
+    if (rst) begin
+      lane_q   <= LANES'(1);
+      waddr_q  <= '0;
+      mem_we_q <= 1'b0;
+      done_q   <= '0;
+    end else begin
+      lane_q   <= lane_d;
+      waddr_q  <= waddr_d;
+      mem_we_q <= word_we;
+      done_q   <= (WRITE_LATENCY-1)'({done_q, in_valid_q && in_last_q});
     end
-    if (rd_en) begin
-      rd_data <= mem[{rd_bank, rd_addr}];
+    mem_addr_q <= {in_bank_q, waddr_cur};
+  end
+
+  assign wr_done = done_q[WRITE_LATENCY-2];
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 3: memory write; registered read.
+  if (DISTRIBUTED != 0) begin : gen_distributed
+    (* ram_style = "distributed" *)
+    logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
+
+    always_ff @(posedge clk) begin
+      if (mem_we_q) begin
+        mem[mem_addr_q] <= word_q;
+      end
+      if (rd_en) begin
+        rd_data <= mem[{rd_bank, rd_addr}];
+      end
+    end
+  end else begin : gen_block
+    (* ram_style = "block" *)
+    logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
+
+    always_ff @(posedge clk) begin
+      if (mem_we_q) begin
+        mem[mem_addr_q] <= word_q;
+      end
+      if (rd_en) begin
+        rd_data <= mem[{rd_bank, rd_addr}];
+      end
     end
   end
 

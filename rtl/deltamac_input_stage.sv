@@ -1,9 +1,11 @@
 // deltamac_input_stage: AXI4-Stream pixel slave into a ping-pong pair of input buffers.
 //
-// Pixels (one per beat) are written into the free slot of a two-slot buffer; a slot becomes
-// `img_valid` once it holds exactly IN_PIXELS pixels with TLAST on the last. The sequencer reads
-// that slot and returns it with `img_release` once it has issued its last read, so the
-// next image loads while the current one computes. TREADY is low while both slots are full.
+// Pixels (one per beat) are written into the free slot of a two-slot buffer; a slot is full
+// once it has received exactly IN_PIXELS pixels with TLAST on the last, and becomes `img_valid`
+// when the buffer reports the image written (`wr_done`, WRITE_LATENCY cycles later). The
+// sequencer reads that slot and returns it with `img_release` once it has issued its last read,
+// so the next image loads while the current one computes. TREADY is low while both slots are
+// full. The first / last pixel flags are registers (no pixel counter compare feeds the buffer).
 //
 // Wrong-length images: TLAST before pixel IN_PIXELS-1 -> the partial image is dropped; no TLAST
 // on pixel IN_PIXELS-1 -> the image is dropped and further beats are discarded up to and
@@ -18,6 +20,8 @@ module deltamac_input_stage #(
     parameter int LANES     = 16,
     // pixels per image
     parameter int IN_PIXELS = 784,
+    // input buffer memory: 1 distributed (LUT) RAM, 0 block RAM
+    parameter int DISTRIBUTED = 0,
     // buffer words per image (derived)
     localparam int WORDS    = (IN_PIXELS + LANES - 1) / LANES,
     // buffer word address width (derived)
@@ -63,92 +67,122 @@ module deltamac_input_stage #(
   end
 
   logic [PIX_W-1:0] pix_q, pix_d;         // index of the next pixel of the image
+  logic             first_q, first_d;     // pix_q == 0
+  logic             last_q, last_d;       // pix_q == IN_PIXELS - 1
   logic             discard_q, discard_d; // discarding beats up to the next TLAST
-  logic [1:0]       full_q, full_d;       // slot holds a complete image
+  logic [1:0]       full_q, full_d;       // slot holds a complete image (written or being written)
+  logic [1:0]       ready_q, ready_d;     // slot's image is in the buffer (readable)
   logic             wr_slot_q, wr_slot_d; // slot being filled
+  logic             done_slot_q, done_slot_d; // slot of the next image the buffer reports written
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
 
-  logic beat, last_pixel, store;
+  logic beat, store, complete, wr_done;
 
   assign s_axis_tready = discard_q || !full_q[wr_slot_q];
   assign beat          = s_axis_tvalid && s_axis_tready;
-  assign last_pixel    = pix_q == PIX_W'(IN_PIXELS - 1);
   assign store         = beat && !discard_q;
+  assign complete      = last_q && s_axis_tlast;  // with store: the image's last pixel
 
   always_comb begin
-    pix_d     = pix_q;
-    discard_d = discard_q;
-    full_d    = full_q;
-    wr_slot_d = wr_slot_q;
-    rd_slot_d = rd_slot_q;
-    dropped_d = dropped_q;
-    error_d   = 1'b0;
+    pix_d       = pix_q;
+    first_d     = first_q;
+    last_d      = last_q;
+    discard_d   = discard_q;
+    full_d      = full_q;
+    ready_d     = ready_q;
+    wr_slot_d   = wr_slot_q;
+    done_slot_d = done_slot_q;
+    rd_slot_d   = rd_slot_q;
+    dropped_d   = dropped_q;
+    error_d     = 1'b0;
     if (img_release) begin
-      full_d[rd_slot_q] = 1'b0;
-      rd_slot_d         = !rd_slot_q;
+      full_d[rd_slot_q]  = 1'b0;
+      ready_d[rd_slot_q] = 1'b0;
+      rd_slot_d          = !rd_slot_q;
+    end
+    if (wr_done) begin
+      ready_d[done_slot_q] = 1'b1;
+      done_slot_d          = !done_slot_q;
     end
     if (beat) begin
       if (discard_q) begin
         discard_d = !s_axis_tlast;
-      end else if (last_pixel && s_axis_tlast) begin
-        pix_d             = '0;
-        full_d[wr_slot_q] = 1'b1;
-        wr_slot_d         = !wr_slot_q;
-      end else if (last_pixel || s_axis_tlast) begin
-        pix_d     = '0;
-        discard_d = !s_axis_tlast;
-        error_d   = 1'b1;
-        if (dropped_q != 16'hffff) begin
-          dropped_d = dropped_q + 16'd1;
+      end else if (last_q || s_axis_tlast) begin
+        pix_d   = '0;
+        first_d = 1'b1;
+        last_d  = IN_PIXELS == 1;
+        if (complete) begin
+          full_d[wr_slot_q] = 1'b1;
+          wr_slot_d         = !wr_slot_q;
+        end else begin
+          discard_d = !s_axis_tlast;
+          error_d   = 1'b1;
+          if (dropped_q != 16'hffff) begin
+            dropped_d = dropped_q + 16'd1;
+          end
         end
       end else begin
-        pix_d = pix_q + PIX_W'(1);
+        pix_d   = pix_q + PIX_W'(1);
+        first_d = 1'b0;
+        last_d  = pix_q == PIX_W'(IN_PIXELS - 2);
       end
     end
   end
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      pix_q     <= '0;
-      discard_q <= 1'b0;
-      full_q    <= '0;
-      wr_slot_q <= 1'b0;
-      rd_slot_q <= 1'b0;
-      dropped_q <= '0;
-      error_q   <= 1'b0;
+      pix_q       <= '0;
+      first_q     <= 1'b1;
+      last_q      <= IN_PIXELS == 1;
+      discard_q   <= 1'b0;
+      full_q      <= '0;
+      ready_q     <= '0;
+      wr_slot_q   <= 1'b0;
+      done_slot_q <= 1'b0;
+      rd_slot_q   <= 1'b0;
+      dropped_q   <= '0;
+      error_q     <= 1'b0;
     end else begin
-      pix_q     <= pix_d;
-      discard_q <= discard_d;
-      full_q    <= full_d;
-      wr_slot_q <= wr_slot_d;
-      rd_slot_q <= rd_slot_d;
-      dropped_q <= dropped_d;
-      error_q   <= error_d;
+      pix_q       <= pix_d;
+      first_q     <= first_d;
+      last_q      <= last_d;
+      discard_q   <= discard_d;
+      full_q      <= full_d;
+      ready_q     <= ready_d;
+      wr_slot_q   <= wr_slot_d;
+      done_slot_q <= done_slot_d;
+      rd_slot_q   <= rd_slot_d;
+      dropped_q   <= dropped_d;
+      error_q     <= error_d;
     end
   end
 
+  // Only complete images end with wr_last (a dropped image's partial word is never flushed, and
+  // the next image restarts with wr_first), so wr_done reports exactly the full slots, in order.
   deltamac_act_buffer #(
-      .LANES   (LANES),
-      .ACT_BITS(8),
-      .DEPTH   (WORDS)
+      .LANES      (LANES),
+      .ACT_BITS   (8),
+      .DEPTH      (WORDS),
+      .DISTRIBUTED(DISTRIBUTED)
   ) u_buffer (
       .clk     (clk),
       .rst     (rst),
       .wr_valid(store),
-      .wr_first(pix_q == '0),
-      .wr_last (last_pixel),
+      .wr_first(first_q),
+      .wr_last (complete),
       .wr_bank (wr_slot_q),
       .wr_data (s_axis_tdata),
+      .wr_done (wr_done),
       .rd_en   (rd_en),
       .rd_bank (rd_slot_q),
       .rd_addr (rd_addr),
       .rd_data (rd_data)
   );
 
-  assign img_valid   = full_q[rd_slot_q];
-  assign busy        = discard_q || pix_q != '0 || full_q != '0;
+  assign img_valid   = ready_q[rd_slot_q];
+  assign busy        = discard_q || !first_q || full_q != '0;
   assign frame_error = error_q;
   assign dropped     = dropped_q;
 

@@ -98,6 +98,16 @@ module deltamac_top #(
   localparam int HID_WORDS = hidden_words(NUM_LAYERS);
   localparam int HID_AW    = $clog2(HID_WORDS > 1 ? HID_WORDS : 2);
 
+  // Memory implementation from the memory's shape: up to DIST_MAX_WORDS words (address space)
+  // the words fit in two LUT6 per bit and distributed RAM / LUTs cost less than a block RAM,
+  // which would also be mostly empty (a RAMB18 is 512 x 36 bits); deeper memories go to block
+  // RAM. The delta ROM always goes to block RAM (the whole network on chip).
+  localparam int DIST_MAX_WORDS = 128;
+  localparam int IN_DIST     = 2 * 2**IN_AW <= DIST_MAX_WORDS ? 1 : 0;
+  localparam int HID_DIST    = 2 * 2**HID_AW <= DIST_MAX_WORDS ? 1 : 0;
+  localparam int REF_DIST    = REF_DEPTH <= DIST_MAX_WORDS ? 1 : 0;
+  localparam int NEURON_DIST = NEURON_DEPTH <= DIST_MAX_WORDS ? 1 : 0;
+
   // ---------------------------------------------------------------------------------------------
   // Parameter checks.
   if (LANES < 1 || LANES > 32) begin : gen_check_lanes
@@ -188,8 +198,9 @@ module deltamac_top #(
   logic               in_busy;
 
   deltamac_input_stage #(
-      .LANES    (LANES),
-      .IN_PIXELS(IN_PIXELS)
+      .LANES      (LANES),
+      .IN_PIXELS  (IN_PIXELS),
+      .DISTRIBUTED(IN_DIST)
   ) u_input (
       .clk          (clk),
       .rst          (rst),
@@ -211,22 +222,22 @@ module deltamac_top #(
   logic                rq_valid, rq_last_layer, rq_neuron_first, rq_neuron_last, rq_wr_bank;
   logic [ACT_BITS-1:0] rq_act;
   logic [ACC_BITS-1:0] rq_logit;
-  logic                hid_wr_valid;
-
-  assign hid_wr_valid = rq_valid && !rq_last_layer;
+  logic                hid_wr_done;
 
   deltamac_act_buffer #(
-      .LANES   (LANES),
-      .ACT_BITS(ACT_BITS),
-      .DEPTH   (HID_WORDS)
+      .LANES      (LANES),
+      .ACT_BITS   (ACT_BITS),
+      .DEPTH      (HID_WORDS),
+      .DISTRIBUTED(HID_DIST)
   ) u_hidden (
       .clk     (clk),
       .rst     (rst),
-      .wr_valid(hid_wr_valid),
+      .wr_valid(rq_valid && !rq_last_layer),
       .wr_first(rq_neuron_first),
       .wr_last (rq_neuron_last),
       .wr_bank (rq_wr_bank),
       .wr_data (rq_act),
+      .wr_done (hid_wr_done),
       .rd_en   (hid_rd_en),
       .rd_bank (hid_rd_bank),
       .rd_addr (hid_rd_addr),
@@ -254,7 +265,7 @@ module deltamac_top #(
       .rst             (rst),
       .img_valid       (img_valid),
       .img_release     (img_release),
-      .layer_done      (hid_wr_valid && rq_neuron_last),
+      .layer_done      (hid_wr_done),
       .out_ready       (out_ready),
       .out_claim       (out_claim),
       .in_rd_en        (in_rd_en),
@@ -289,9 +300,10 @@ module deltamac_top #(
   logic [WEIGHT_BITS-1:0]      ref_word;
 
   deltamac_rom #(
-      .WIDTH    (LANES * DELTA_BITS),
-      .DEPTH    (DELTA_DEPTH),
-      .INIT_FILE(DELTA_ROM_FILE)
+      .WIDTH      (LANES * DELTA_BITS),
+      .DEPTH      (DELTA_DEPTH),
+      .INIT_FILE  (DELTA_ROM_FILE),
+      .DISTRIBUTED(0)
   ) u_delta_rom (
       .clk    (clk),
       .rd_en  (rom_rd_en),
@@ -301,9 +313,10 @@ module deltamac_top #(
 
   if (SCHEME != 0) begin : gen_ref_rom
     deltamac_rom #(
-        .WIDTH    (WEIGHT_BITS),
-        .DEPTH    (REF_DEPTH),
-        .INIT_FILE(REF_ROM_FILE)
+        .WIDTH      (WEIGHT_BITS),
+        .DEPTH      (REF_DEPTH),
+        .INIT_FILE  (REF_ROM_FILE),
+        .DISTRIBUTED(REF_DIST)
     ) u_ref_rom (
         .clk    (clk),
         .rd_en  (rom_rd_en),
@@ -386,9 +399,10 @@ module deltamac_top #(
   logic [MULT_BITS-1:0] mult_word;
 
   deltamac_rom #(
-      .WIDTH    (BIAS_BITS),
-      .DEPTH    (NEURON_DEPTH),
-      .INIT_FILE(BIAS_ROM_FILE)
+      .WIDTH      (BIAS_BITS),
+      .DEPTH      (NEURON_DEPTH),
+      .INIT_FILE  (BIAS_ROM_FILE),
+      .DISTRIBUTED(NEURON_DIST)
   ) u_bias_rom (
       .clk    (clk),
       .rd_en  (mac_valid),
@@ -397,9 +411,10 @@ module deltamac_top #(
   );
 
   deltamac_rom #(
-      .WIDTH    (MULT_BITS),
-      .DEPTH    (NEURON_DEPTH),
-      .INIT_FILE(MULT_ROM_FILE)
+      .WIDTH      (MULT_BITS),
+      .DEPTH      (NEURON_DEPTH),
+      .INIT_FILE  (MULT_ROM_FILE),
+      .DISTRIBUTED(NEURON_DIST)
   ) u_mult_rom (
       .clk    (clk),
       .rd_en  (mac_valid),

@@ -5,7 +5,8 @@ random gaps in `wr_valid`) go to random banks, some preceded by an aborted vecto
 as when the input stage drops a short image) to the same bank; after each vector both banks are
 read back word by word. Every word holding an activation of the latest vector written to a bank must hold it
 in lane index % LANES (lanes past the end of the vector are don't-care: the sequencer masks them).
-A vector written to one bank must leave the other bank untouched.
+A vector written to one bank must leave the other bank untouched. The read-back starts in the
+cycle `wr_done` pulses, WRITE_LATENCY cycles after the `wr_last` beat (and only then).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sim.runner import rtl, run_cocotb
 @cocotb.test()
 async def test_vectors(dut):
     lanes, depth, bits = int(dut.LANES.value), int(dut.DEPTH.value), int(dut.ACT_BITS.value)
+    write_latency = int(dut.WRITE_LATENCY.value)
     rng = random.Random(lanes * 100 + depth)
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     for name in ("wr_valid", "wr_first", "wr_last", "wr_bank", "wr_data", "rd_en", "rd_bank", "rd_addr"):
@@ -47,7 +49,12 @@ async def test_vectors(dut):
                 dut.wr_bank.value = bank
                 dut.wr_data.value = value
                 await FallingEdge(dut.clk)
+                assert not int(dut.wr_done.value), "wr_done before the vector's last word was written"
             dut.wr_valid.value = 0
+        for _ in range(write_latency - 1):
+            assert not int(dut.wr_done.value), "wr_done earlier than WRITE_LATENCY"
+            await FallingEdge(dut.clk)
+        assert int(dut.wr_done.value), f"no wr_done {write_latency} cycles after wr_last"
         banks[bank] = vector
         for check_bank, check_vector in banks.items():
             for word in range(-(-len(check_vector) // lanes)):
@@ -62,11 +69,11 @@ async def test_vectors(dut):
                     assert got == value, f"bank {check_bank} word {word} lane {lane}: {got}, expected {value}"
 
 
-@pytest.mark.parametrize("lanes,depth", [(1, 5), (3, 4), (16, 3)])
-def test_deltamac_act_buffer(lanes, depth):
+@pytest.mark.parametrize("lanes,depth,distributed", [(1, 5, 0), (3, 4, 0), (16, 3, 0), (16, 3, 1)])
+def test_deltamac_act_buffer(lanes, depth, distributed):
     run_cocotb(
         "deltamac_act_buffer",
         rtl("deltamac_act_buffer.sv"),
         test_file=__file__,
-        parameters={"LANES": lanes, "DEPTH": depth, "ACT_BITS": 8},
+        parameters={"LANES": lanes, "DEPTH": depth, "ACT_BITS": 8, "DISTRIBUTED": distributed},
     )
