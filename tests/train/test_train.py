@@ -63,6 +63,8 @@ def test_smoke_training_exports_the_trained_network(tmp_path, test_images, optio
     bits = stored_bits(loaded, cfg.lanes)
     assert (report["weight_bits_stored"], report["weight_bits_plain"]) == (bits.total.stored_bits, bits.total.baseline_bits)
     assert report["topology"] == list(cfg.sizes) == manifest["topology"]
+    assert {name: rom["bram18"] for name, rom in manifest["roms"].items()} == {
+        name: tiles for name, tiles in report["bram18"].items() if name != "total"}
     for key in ("dataset", "scheme", "delta_bits", "group", "float_acc", "compression_ratio", "epochs",
                 "seed", "train_seconds", "lanes", "val_acc", "bram18"):
         assert report[key] is not None, key
