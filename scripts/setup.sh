@@ -22,13 +22,15 @@ fi
 
 PYTHON=${PYTHON:-python3}
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "[setup] creating pinned virtualenv .venv (requirements.txt changed or missing)"
+  echo "[setup] creating pinned virtualenv .venv (requirements.txt/.lock changed or missing)"
   rm -rf .venv
   "$PYTHON" -m venv .venv
-  .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -r requirements.txt
+  # This machine's pip configuration lists local package mirrors that may be absent: drop that noise.
+  .venv/bin/pip install -q -r requirements.txt -c requirements.lock 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "[setup] ERROR: pip install failed (see above)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 echo "[setup] environment ready: $(.venv/bin/python --version), $(iverilog -V 2>&1 | head -n1 | cut -d' ' -f1-4), $(verilator --version), $(yosys -V | cut -d' ' -f1-2)"
