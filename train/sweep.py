@@ -97,6 +97,8 @@ def write_markdown(table: list[dict], path: Path) -> None:
 
 def write_plot(table: list[dict], path: Path) -> None:
     import matplotlib
+    import matplotlib.ticker
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -108,6 +110,7 @@ def write_plot(table: list[dict], path: Path) -> None:
         ax.errorbar(x, [100 * v for v in y], yerr=[100 * e for e in err], marker="o", capsize=3,
                     label=f"{config} {scheme}")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # labelled minor ticks overlap
     ax.set_xlabel("stored weight bits (delta + reference ROMs)")
     ax.set_ylabel("FashionMNIST test accuracy (%)")
     ax.grid(True, which="both", alpha=0.3)
