@@ -4,17 +4,15 @@ DELTA_BITS ?= 4
 WEIGHT_BITS ?= 8
 GROUP      ?= row
 EPOCHS     ?= 20
-# SEED is shared with mk/harness.mk (default 1 there): training uses it only when given on the
-# command line or in the environment, else seed 0 (the default variant, build/$(CONFIG)).
-TRAIN_SEED := $(if $(filter command line environment,$(origin SEED)),$(SEED),0)
+SEED       ?= 0
 LANES      ?= 16
 TRAIN_ARGS ?=
 
 .PHONY: train sweep fit
 train: setup ## train, export and check CONFIG (s15) with SCHEME DELTA_BITS GROUP EPOCHS SEED into build/CONFIG[/variant]
-	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(DELTA_BITS) group=$(GROUP) epochs=$(EPOCHS) seed=$(TRAIN_SEED) (resumes a checkpoint)"
+	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(DELTA_BITS) group=$(GROUP) epochs=$(EPOCHS) seed=$(SEED) (resumes a checkpoint)"
 	$(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
-		--group $(GROUP) --epochs $(EPOCHS) --seed $(TRAIN_SEED) --lanes $(LANES) --resume $(TRAIN_ARGS)
+		--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) --resume $(TRAIN_ARGS)
 
 sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper and s15, 3 seeds -> build/sweep/ (SWEEP_TRAIN=0: table only)
 	@echo "[sweep] SWEEP_CONFIGS/SEEDS/BITS/SCHEMES/EPOCHS select a subset; finished runs are skipped"
