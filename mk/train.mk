@@ -8,11 +8,19 @@ SEED       ?= 0
 LANES      ?= 16
 TRAIN_ARGS ?=
 
-.PHONY: train sweep fit
+# With --resume, a finished checkpoint of the same configuration is only exported and checked again.
+TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
+	--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) --resume $(TRAIN_ARGS)
+
+.PHONY: train rom sweep fit
 train: setup ## train, export and check CONFIG (s15) with SCHEME DELTA_BITS GROUP EPOCHS SEED into build/CONFIG[/variant]
 	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(DELTA_BITS) group=$(GROUP) epochs=$(EPOCHS) seed=$(SEED) (resumes a checkpoint)"
-	$(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
-		--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) --resume $(TRAIN_ARGS)
+	$(TRAIN_CMD)
+
+rom: setup ## re-export the default variant of CONFIG: ROMs, package, manifest from its finished checkpoint (checked against the golden model)
+	@test -f $(BUILD)/checkpoint.pt || { echo "[rom] ERROR: no training checkpoint in $(BUILD); run 'make train CONFIG=$(CONFIG)' first" >&2; exit 1; }
+	@echo "[rom] re-exporting $(BUILD) from its checkpoint"
+	$(TRAIN_CMD)
 
 sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper and s15, 3 seeds -> build/sweep/ (SWEEP_TRAIN=0: table only)
 	@echo "[sweep] SWEEP_CONFIGS/SEEDS/BITS/SCHEMES/EPOCHS select a subset; finished runs are skipped"
