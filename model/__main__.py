@@ -18,6 +18,8 @@ import numpy as np
 
 from model.accounting import XC7S15_RAMB18, bram18_tiles, stored_bits
 from model.datasets import DATASETS, DatasetError, load_dataset
+
+DATA_ROOT_HELP = "dataset directory (default: $DELTAMAC_FASHION_MNIST_DIR or the Debian package's directory)"
 from model.export import MANIFEST_FILE, export_network, load_export
 from model.formats import ACTIVATIONS, DeltaFormat, FormatError, Scheme
 from model.inference import predict
@@ -84,7 +86,7 @@ def cmd_export_random(args) -> None:
     if args.calibration != "random":
         if args.topology[0] != 784:
             raise FormatError(f"--calibration {args.calibration} needs 784 inputs; use --calibration random")
-        images, _ = load_dataset(args.calibration, "train")
+        images, _ = load_dataset(args.calibration, "train", root=args.data_root)
         calibration = images[np.random.default_rng(args.seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
     net = random_network(args.topology, fmt, args.seed, calibration, args.delta_shift, args.activation)
     name = RANDOM_PREFIX + (args.name or f"{'-'.join(map(str, args.topology))}-seed{args.seed}")
@@ -97,7 +99,7 @@ def cmd_export_random(args) -> None:
 
 def cmd_eval(args) -> None:
     net, manifest = load_export(args.build)
-    images, labels = load_dataset(args.dataset, "test")
+    images, labels = load_dataset(args.dataset, "test", root=args.data_root)
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
     start = time.perf_counter()
@@ -152,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--calibration", choices=(*DATASETS, "random"), default="fashion-mnist",
                         help=f"{CALIBRATION_IMAGES} training images (or random pixels) that set biases and multipliers")
     export.add_argument("--name", default=None, help=f"network name in the manifest (after '{RANDOM_PREFIX}')")
+    export.add_argument("--data-root", default=None, help=DATA_ROOT_HELP)
     export.add_argument("--force", action="store_true", help="overwrite an export that is not a random network")
     export.set_defaults(run=cmd_export_random)
 
@@ -159,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--build", required=True, help="export directory")
     evaluate.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
     evaluate.add_argument("--limit", type=_positive, default=None, help="first N test images only")
+    evaluate.add_argument("--data-root", default=None, help=DATA_ROOT_HELP)
     evaluate.set_defaults(run=cmd_eval)
 
     report = commands.add_parser("report", help="bit accounting and block RAM of an export")

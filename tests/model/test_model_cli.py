@@ -97,3 +97,12 @@ def test_usage_errors_exit_2(capsys, argv, message):
 def test_python_dash_m_entry_point():
     result = subprocess.run([sys.executable, "-m", "model", "--help"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "export-random" in result.stdout
+
+
+def test_data_root_option_reaches_the_loader(tmp_path, capsys):
+    out = tmp_path / "net"
+    assert main(["export-random", "--out", str(out), "--topology", "784-8-10", "--calibration", "random", "--lanes", "4"]) == 0
+    missing = tmp_path / "no-dataset-here"
+    assert main(["eval", "--build", str(out), "--data-root", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: dataset directory not found" in err and "apt-get install dataset-fashion-mnist" in err
