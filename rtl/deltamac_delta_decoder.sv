@@ -12,13 +12,15 @@
 // (their weights are don't-care: the caller masks their activations).
 //
 // Pipeline (one register per stage, words back to back or with gaps in in_valid):
-//   stage 1: sign-extend each delta to WEIGHT_BITS and shift left by s  (mux logic only)
-//   SCHEME 1, stage 2: add the reference                              (one adder level)
-//   SCHEME 2, stages 2..1+PREFIX_LEVELS: Sklansky prefix sum of the scaled deltas over the lanes
+//   stage 1: the delta word and the shift registered (no logic: the block RAM's clock-to-out
+//            and its routing get a cycle of their own)
+//   stage 2: sign-extend each delta to WEIGHT_BITS and shift left by s  (mux logic only)
+//   SCHEME 1, stage 3: add the reference                              (one adder level)
+//   SCHEME 2, stages 3..2+PREFIX_LEVELS: Sklansky prefix sum of the scaled deltas over the lanes
 //            (one adder level per stage), last stage: base + prefix with base = in_ref on a group
 //            start, else the previous word's last weight (the only loop: mux + one adder).
-// LATENCY (cycles from in_valid to out_valid) = 1 (plain), 2 (fixed_reference),
-// 2 + ceil(log2(LANES)) (consecutive). out_weights holds between valid words.
+// LATENCY (cycles from in_valid to out_valid) = 2 (plain), 3 (fixed_reference),
+// 3 + ceil(log2(LANES)) (consecutive). out_weights holds between valid words.
 
 module deltamac_delta_decoder #(
   parameter int LANES       = 16, // weights per word, 1..32
@@ -46,7 +48,7 @@ module deltamac_delta_decoder #(
   // Sklansky prefix-sum levels (consecutive only).
   localparam int PREFIX_LEVELS = (SCHEME == SchemeConsecutive && LANES > 1) ? $clog2(LANES) : 0;
   // Cycles from in_valid to out_valid.
-  localparam int LATENCY = (SCHEME == SchemePlain) ? 1 : 2 + PREFIX_LEVELS;
+  localparam int LATENCY = (SCHEME == SchemePlain) ? 2 : 3 + PREFIX_LEVELS;
   // Stages between the input register and the output register (reference/group-start delay).
   localparam int TAG_STAGES = LATENCY - 1;
 
@@ -92,7 +94,19 @@ module deltamac_delta_decoder #(
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 1: scaled deltas d_p * 2**s at WEIGHT_BITS (plain: the weights themselves).
+  // Stage 1: input word and shift registered.
+  logic [LANES*DELTA_BITS-1:0] deltas_q;
+  logic [SHIFT_BITS-1:0]       shift_q;
+
+  always_ff @(posedge clk) begin
+    if (in_valid) begin
+      deltas_q <= in_deltas;
+      shift_q  <= in_shift;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 2: scaled deltas d_p * 2**s at WEIGHT_BITS (plain: the weights themselves).
   // Lane p of every LANES-lane bus below is at [p*WEIGHT_BITS +: WEIGHT_BITS].
   logic [LANES*WEIGHT_BITS-1:0] scaled_d;
   logic [LANES*WEIGHT_BITS-1:0] scaled_q;
@@ -102,17 +116,17 @@ module deltamac_delta_decoder #(
   if (DELTA_BITS >= 1) begin : gen_delta_lanes
     for (genvar p = 0; p < LANES; p++) begin : gen_scale
       logic signed [WEIGHT_BITS-1:0] delta;
-      assign delta = WEIGHT_BITS'($signed(in_deltas[p*DELTA_BITS +: DELTA_BITS]));
+      assign delta = WEIGHT_BITS'($signed(deltas_q[p*DELTA_BITS +: DELTA_BITS]));
       if (SCHEME == SchemePlain) begin : gen_copy
         assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta;
       end else begin : gen_shift
-        assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta <<< in_shift;
+        assign scaled_d[p*WEIGHT_BITS +: WEIGHT_BITS] = delta <<< shift_q;
       end
     end
   end
 
   always_ff @(posedge clk) begin
-    if (in_valid) begin
+    if (valid_q[0]) begin
       scaled_q <= scaled_d;
     end
   end
@@ -121,7 +135,7 @@ module deltamac_delta_decoder #(
   // Scheme-specific stages.
   if (SCHEME == SchemePlain) begin : gen_plain
     logic unused_inputs;
-    assign unused_inputs = ^{in_ref, in_group_start, in_shift};
+    assign unused_inputs = ^{in_ref, in_group_start, shift_q};
     assign out_weights = scaled_q;
 
   end else begin : gen_ref

@@ -78,9 +78,13 @@ module deltamac_input_stage #(
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
 
-  logic beat, store, complete, wr_done;
+  logic       beat, store, complete, wr_done;
+  logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
 
-  assign s_axis_tready = discard_q || !full_q[wr_slot_q];
+  assign wr_sel        = {wr_slot_q, !wr_slot_q};
+  assign rd_sel        = {rd_slot_q, !rd_slot_q};
+  assign done_sel      = {done_slot_q, !done_slot_q};
+  assign s_axis_tready = discard_q || (full_q & wr_sel) == 2'b00;
   assign beat          = s_axis_tvalid && s_axis_tready;
   assign store         = beat && !discard_q;
   assign complete      = last_q && s_axis_tlast;  // with store: the image's last pixel
@@ -98,13 +102,13 @@ module deltamac_input_stage #(
     dropped_d   = dropped_q;
     error_d     = 1'b0;
     if (img_release) begin
-      full_d[rd_slot_q]  = 1'b0;
-      ready_d[rd_slot_q] = 1'b0;
-      rd_slot_d          = !rd_slot_q;
+      full_d    = full_q & ~rd_sel;
+      ready_d   = ready_q & ~rd_sel;
+      rd_slot_d = !rd_slot_q;
     end
     if (wr_done) begin
-      ready_d[done_slot_q] = 1'b1;
-      done_slot_d          = !done_slot_q;
+      ready_d     = ready_d | done_sel;
+      done_slot_d = !done_slot_q;
     end
     if (beat) begin
       if (discard_q) begin
@@ -114,8 +118,8 @@ module deltamac_input_stage #(
         first_d = 1'b1;
         last_d  = IN_PIXELS == 1;
         if (complete) begin
-          full_d[wr_slot_q] = 1'b1;
-          wr_slot_d         = !wr_slot_q;
+          full_d    = full_d | wr_sel;
+          wr_slot_d = !wr_slot_q;
         end else begin
           discard_d = !s_axis_tlast;
           error_d   = 1'b1;
@@ -181,7 +185,7 @@ module deltamac_input_stage #(
       .rd_data (rd_data)
   );
 
-  assign img_valid   = ready_q[rd_slot_q];
+  assign img_valid   = (ready_q & rd_sel) != 2'b00;
   assign busy        = discard_q || !first_q || full_q != '0;
   assign frame_error = error_q;
   assign dropped     = dropped_q;

@@ -84,6 +84,22 @@ module deltamac_output_stage #(
   logic [31:0]                images_q, images_d;
   logic                       last_beat, handshake, sent, transfer;
 
+  // Logit input registers: the argmax compare and the logit shift register start at flip-flops
+  // placed next to them.
+  logic                in_valid_q, in_first_q, in_last_q;
+  logic [ACC_BITS-1:0] in_logit_q;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      in_valid_q <= 1'b0;
+    end else begin
+      in_valid_q <= in_valid;
+    end
+    in_first_q <= in_first;
+    in_last_q  <= in_last;
+    in_logit_q <= in_logit;
+  end
+
   assign last_beat = beat_q == BEAT_W'(BEATS - 1);
   assign handshake = m_axis_tvalid && m_axis_tready;
   assign sent      = handshake && last_beat;
@@ -99,13 +115,13 @@ module deltamac_output_stage #(
     beat_d    = beat_q;
     class_d   = class_q;
     images_d  = images_q;
-    if (in_valid) begin
-      idx_d = in_first ? CLASS_W'(1) : idx_q + CLASS_W'(1);
-      if (in_first || $signed(in_logit) > max_q) begin
-        max_d  = $signed(in_logit);
-        best_d = in_first ? '0 : idx_q;
+    if (in_valid_q) begin
+      idx_d = in_first_q ? CLASS_W'(1) : idx_q + CLASS_W'(1);
+      if (in_first_q || $signed(in_logit_q) > max_q) begin
+        max_d  = $signed(in_logit_q);
+        best_d = in_first_q ? '0 : idx_q;
       end
-      done_d = in_last;
+      done_d = in_last_q;
     end
     if (transfer) begin
       done_d  = 1'b0;
@@ -149,8 +165,8 @@ module deltamac_output_stage #(
     // shifts on every beat sent.
     logic [NUM_CLASSES*ACC_BITS-1:0] collect_q, send_logits_q;
     always_ff @(posedge clk) begin
-      if (in_valid) begin
-        collect_q <= {in_logit, collect_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS]};
+      if (in_valid_q) begin
+        collect_q <= {in_logit_q, collect_q[NUM_CLASSES*ACC_BITS-1:ACC_BITS]};
       end
       if (transfer) begin
         send_logits_q <= collect_q;

@@ -9,18 +9,23 @@
 // i.e. t = x >>> (k-1), y = (t + 1) >>> 1, which needs no 2**(k-1) constant wider than x and is
 // exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
 //
-// Pipeline, one neuron per cycle, LATENCY = 5 cycles from in_valid to out_valid:
+// Pipeline, one neuron per cycle, LATENCY = 6 cycles from in_valid to out_valid:
 //   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A/B registers)
-//   stage 2: partial products                                       (DSP48E1 M register)
-//   stage 3: product sum_q * M; for ACC_BITS > 25 synthesis splits it over two DSP48E1 and adds
-//            the partial products in the second one's post-adder     (DSP48E1 P register)
-//   stage 4: t = product >>> (k-1), y = (t + 1) >>> 1                 (shifter + one adder)
-//   stage 5: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+//   stage 2: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
+//            chunk of at most CHUNK_BITS + 1 bits, each times M (an 18 x 18 signed multiplier
+//            per chunk: MULT18X18D, DSP48E1; the DSP M register)
+//   stage 3: product = sum of the shifted partial products. A partial product has
+//            CHUNK_BITS + MULT_BITS <= 2 * CHUNK_BITS bits, so the even chunks' products do not
+//            overlap (nor do the odd ones'): they are concatenated, and one adder joins the two
+//            (the DSP P register / post-adder)
+//   stage 4: t = product >>> (k-1)                                   (shifter only)
+//   stage 5: y = (t + 1) >>> 1                                        (one adder)
+//   stage 6: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
 
 module deltamac_requant #(
   parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
   parameter int BIAS_BITS  = 32, // bias width (signed), 1..ACC_BITS
-  parameter int MULT_BITS  = 16, // multiplier M width (unsigned), >= 1
+  parameter int MULT_BITS  = 16, // multiplier M width (unsigned), 1..17 (M as an 18-bit signed multiplier operand)
   parameter int ACT_BITS   = 8,  // output activation width, 2..ACC_BITS
   parameter int SHIFT_BITS = 6,  // width of the requantisation shift k (>= 1)
   parameter int USER_WIDTH = 1   // sideband carried alongside (>= 1)
@@ -41,18 +46,24 @@ module deltamac_requant #(
 );
 
   // Cycles from in_valid to out_valid.
-  localparam int LATENCY = 5;
+  localparam int LATENCY = 6;
   // Exact width of (acc + bias) * M.
   localparam int PROD_BITS = ACC_BITS + MULT_BITS;
   // Width of t + 1 (t = product >>> (k-1) may be the largest PROD_BITS value).
   localparam int RND_BITS = PROD_BITS + 1;
+  // Width of an unsigned low chunk of acc + bias (17 x 17 bits: one 18 x 18 signed multiplier).
+  localparam int CHUNK_BITS = 17;
+  // Unsigned low chunks below the signed top chunk of 2..CHUNK_BITS+1 bits.
+  localparam int LOW_CHUNKS = (ACC_BITS - 2) / CHUNK_BITS;
+  // Width of the signed top chunk.
+  localparam int TOP_BITS = ACC_BITS - LOW_CHUNKS * CHUNK_BITS;
 
   if (ACC_BITS < 2 || ACC_BITS > 40 || BIAS_BITS < 1 || BIAS_BITS > ACC_BITS) begin : gen_acc_check
     initial $fatal(1, "deltamac_requant: ACC_BITS (%0d) must be in 2..40 and BIAS_BITS (%0d) in 1..ACC_BITS",
                    ACC_BITS, BIAS_BITS);
   end
-  if (ACT_BITS < 2 || ACT_BITS > ACC_BITS || MULT_BITS < 1 || SHIFT_BITS < 1 || USER_WIDTH < 1) begin : gen_width_check
-    initial $fatal(1, "deltamac_requant: need 2 <= ACT_BITS (%0d) <= ACC_BITS, MULT_BITS (%0d) >= 1, SHIFT_BITS (%0d) >= 1, USER_WIDTH (%0d) >= 1",
+  if (ACT_BITS < 2 || ACT_BITS > ACC_BITS || MULT_BITS < 1 || MULT_BITS > CHUNK_BITS || SHIFT_BITS < 1 || USER_WIDTH < 1) begin : gen_width_check
+    initial $fatal(1, "deltamac_requant: need 2 <= ACT_BITS (%0d) <= ACC_BITS, MULT_BITS (%0d) in 1..17, SHIFT_BITS (%0d) >= 1, USER_WIDTH (%0d) >= 1",
                    ACT_BITS, MULT_BITS, SHIFT_BITS, USER_WIDTH);
   end
 
@@ -60,9 +71,9 @@ module deltamac_requant #(
   // Control and per-neuron operands travelling with the data.
   logic [LATENCY-1:0]            valid_q;
   logic [LATENCY*USER_WIDTH-1:0] user_q;
-  logic [4*ACC_BITS-1:0]         logit_q;   // stages 2..5
+  logic [5*ACC_BITS-1:0]         logit_q;   // stages 2..6
   logic [3*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..3
-  logic [4-1:0]                  signed_q;  // stages 1..4
+  logic [5-1:0]                  signed_q;  // stages 1..5
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -80,39 +91,81 @@ module deltamac_requant #(
   always_ff @(posedge clk) begin
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
     shift_q  <= (3*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
-    signed_q <= 4'({signed_q, in_out_signed});
+    signed_q <= 5'({signed_q, in_out_signed});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
-    logit_q  <= (4*ACC_BITS)'({logit_q, sum_q});
+    logit_q  <= (5*ACC_BITS)'({logit_q, sum_q});
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stages 2-3: product (acc + bias) * M.
-  (* use_dsp = "yes" *)
-  logic signed [PROD_BITS-1:0] prod_m_q;
+  // Stages 2-3: product (acc + bias) * M from partial products. Chunk c (offset c * CHUNK_BITS)
+  // goes, zero- (low chunks) or sign-extended (top chunk) and shifted into place, into the even
+  // or the odd operand; its bits there are disjoint from every other chunk's of the same parity,
+  // so each operand is an OR (wiring) and only one adder joins them.
+  for (genvar c = 0; c <= LOW_CHUNKS; c++) begin : gen_chunk
+    localparam int OFFSET = c * CHUNK_BITS;
+    logic [PROD_BITS-1:0] placed;   // partial product << OFFSET at PROD_BITS
+    logic [PROD_BITS-1:0] even_acc; // OR of the placed even chunks 0..c
+    logic [PROD_BITS-1:0] odd_acc;  // OR of the placed odd chunks 0..c
+
+    if (c < LOW_CHUNKS) begin : gen_low
+      (* use_dsp = "yes" *)
+      logic [CHUNK_BITS+MULT_BITS-1:0] pp_q;  // unsigned chunk * M (exact)
+      always_ff @(posedge clk) begin
+        pp_q <= sum_q[OFFSET +: CHUNK_BITS] * mult_q;
+      end
+      assign placed = PROD_BITS'(pp_q) << OFFSET;
+    end else begin : gen_top
+      (* use_dsp = "yes" *)
+      logic signed [TOP_BITS+MULT_BITS-1:0] pp_q;  // signed top chunk * M (exact)
+      logic signed [TOP_BITS-1:0]           chunk;
+      assign chunk = sum_q[ACC_BITS-1 -: TOP_BITS];
+      always_ff @(posedge clk) begin
+        pp_q <= (TOP_BITS+MULT_BITS)'(chunk * $signed({1'b0, mult_q}));
+      end
+      assign placed = PROD_BITS'(pp_q) << OFFSET;
+    end
+
+    if (c == 0) begin : gen_first_acc
+      assign even_acc = placed;
+      assign odd_acc  = '0;
+    end else if (c % 2 == 0) begin : gen_even
+      assign even_acc = gen_chunk[c-1].even_acc | placed;
+      assign odd_acc  = gen_chunk[c-1].odd_acc;
+    end else begin : gen_odd
+      assign even_acc = gen_chunk[c-1].even_acc;
+      assign odd_acc  = gen_chunk[c-1].odd_acc | placed;
+    end
+  end
+
   logic signed [PROD_BITS-1:0] prod_q;
 
   always_ff @(posedge clk) begin
-    prod_m_q <= sum_q * $signed({1'b0, mult_q});
-    prod_q   <= prod_m_q;
+    prod_q <= gen_chunk[LOW_CHUNKS].even_acc + gen_chunk[LOW_CHUNKS].odd_acc;
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 4: t = product >>> (k-1); y = (t + 1) >>> 1.
-  logic signed [PROD_BITS-1:0] scaled;
+  // Stage 4: t = product >>> (k-1).
+  logic signed [PROD_BITS-1:0] scaled_q;
+
+  always_ff @(posedge clk) begin
+    scaled_q <= prod_q >>> shift_q[3*SHIFT_BITS-1 -: SHIFT_BITS];
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage 5: y = (t + 1) >>> 1.
   logic signed [PROD_BITS-1:0] rounded_d;
   logic signed [PROD_BITS-1:0] rounded_q;
 
-  assign scaled    = prod_q >>> shift_q[3*SHIFT_BITS-1 -: SHIFT_BITS];
   // (t + 1) >>> 1 fits PROD_BITS again; the cast drops the duplicated sign bit.
-  assign rounded_d = PROD_BITS'((RND_BITS'(scaled) + RND_BITS'(1)) >>> 1);
+  assign rounded_d = PROD_BITS'((RND_BITS'(scaled_q) + RND_BITS'(1)) >>> 1);
 
   always_ff @(posedge clk) begin
     rounded_q <= rounded_d;
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 5: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
+  // Stage 6: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
   // Unsigned: negative -> 0; any bit in [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
   logic                rnd_signed;     // clamp (1) or relu (0) for this neuron
   logic                rnd_negative;   // y < 0
@@ -122,7 +175,7 @@ module deltamac_requant #(
   logic [ACT_BITS-1:0] act_d;
   logic [ACT_BITS-1:0] act_q;
 
-  assign rnd_signed    = signed_q[3];
+  assign rnd_signed    = signed_q[4];
   assign rnd_negative  = rounded_q[PROD_BITS-1];
   assign signed_over   = rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rnd_negative}};
   assign unsigned_over = |rounded_q[PROD_BITS-2:ACT_BITS];
@@ -147,7 +200,7 @@ module deltamac_requant #(
 
   assign out_valid = valid_q[LATENCY-1];
   assign out_act   = act_q;
-  assign out_logit = logit_q[4*ACC_BITS-1 -: ACC_BITS];
+  assign out_logit = logit_q[5*ACC_BITS-1 -: ACC_BITS];
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
 endmodule

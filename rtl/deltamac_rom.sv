@@ -24,10 +24,9 @@ module deltamac_rom #(
   output logic [WIDTH-1:0]                         rd_data  // word at rd_addr, valid 1 cycle after rd_en; holds otherwise
 );
 
-  if (WIDTH < 1 || DEPTH < 1) begin : gen_param_check
-    initial $fatal(1, "deltamac_rom: WIDTH (%0d) and DEPTH (%0d) must both be >= 1", WIDTH, DEPTH);
-  end else if (DISTRIBUTED != 0 && DISTRIBUTED != 1) begin : gen_style_check
-    initial $fatal(1, "deltamac_rom: DISTRIBUTED must be 0 (block RAM) or 1 (LUTs), got %0d", DISTRIBUTED);
+  if (WIDTH < 1 || DEPTH < 1 || (DISTRIBUTED != 0 && DISTRIBUTED != 1)) begin : gen_param_check
+    initial $fatal(1, "deltamac_rom: WIDTH (%0d) and DEPTH (%0d) must both be >= 1 and DISTRIBUTED (%0d) 0 or 1",
+                   WIDTH, DEPTH, DISTRIBUTED);
   end else begin : gen_memory
     if (DISTRIBUTED == 0) begin : gen_block
       (* rom_style = "block", ram_style = "block" *)

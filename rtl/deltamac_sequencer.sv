@@ -105,7 +105,6 @@ module deltamac_sequencer #(
 
   localparam int NUM_LAYERS = deltamac_net_pkg::NUM_LAYERS;
   localparam int LAYER_W    = $clog2(NUM_LAYERS > 1 ? NUM_LAYERS : 2);
-  localparam int NEURON_W   = 16;  // neurons per layer < 65536
   localparam int LANE_W     = $clog2(LANES + 1);
   localparam int WORD_AW    = $clog2(deltamac_net_pkg::MAX_CHUNKS > 1 ? deltamac_net_pkg::MAX_CHUNKS : 2);
 
@@ -118,6 +117,19 @@ module deltamac_sequencer #(
   endfunction
 
   localparam logic [NUM_LAYERS*32-1:0] LAYER_LAST_LANES = last_word_lanes(LANES);
+
+  // The most neurons of any layer.
+  function automatic logic [31:0] max_n_out(input int num_layers);
+    max_n_out = 32'd1;
+    for (int l = 0; l < num_layers; l++) begin
+      if (deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32] > max_n_out) begin
+        max_n_out = deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32];
+      end
+    end
+  endfunction
+
+  localparam int MAX_N_OUT = max_n_out(NUM_LAYERS);
+  localparam int NEURON_W  = $clog2(MAX_N_OUT > 1 ? MAX_N_OUT : 2);  // neuron index in a layer
 
   // One 32-bit field of a per-layer table.
   function automatic logic [31:0] field(input logic [NUM_LAYERS*32-1:0] table_v, input logic [LAYER_W-1:0] l);
@@ -139,24 +151,36 @@ module deltamac_sequencer #(
   logic [REF_AW-1:0]    ref_addr_q, ref_addr_d;
   logic [NEURON_AW-1:0] neuron_addr_q, neuron_addr_d;
 
-  // Current layer's constants: index of the last word, group word and neuron.
-  logic [WORD_AW-1:0]  cur_last_chunk, cur_last_gword;
-  logic [NEURON_W-1:0] cur_last_neuron;
-  logic [LANE_W-1:0]   cur_last_lanes;
+  // Current layer's constants (index of the last word, group word and neuron; lanes of a row's
+  // last word), registered from layer_q so that no table mux feeds the counters: a layer change
+  // always passes through WAIT or READY, so they are current before the layer's first issue.
+  logic [WORD_AW-1:0]  cur_last_chunk_q, cur_last_gword_q;
+  logic [NEURON_W-1:0] cur_last_neuron_q;
+  logic [LANE_W-1:0]   cur_last_lanes_q;
   logic                cur_is_last, cur_start_ok;
 
-  assign cur_last_chunk  = WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) - 32'd1);
-  assign cur_last_gword  = WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) - 32'd1);
-  assign cur_last_neuron = NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, layer_q) - 32'd1);
-  assign cur_last_lanes  = LANE_W'(field(LAYER_LAST_LANES, layer_q));
-  assign cur_is_last    = layer_q == LAYER_W'(NUM_LAYERS - 1);
-  assign cur_start_ok   = (layer_q != '0 || img_valid) && (!cur_is_last || out_ready);
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      cur_last_chunk_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, '0) - 32'd1);
+      cur_last_gword_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, '0) - 32'd1);
+      cur_last_neuron_q <= NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, '0) - 32'd1);
+      cur_last_lanes_q  <= LANE_W'(field(LAYER_LAST_LANES, '0));
+    end else begin
+      cur_last_chunk_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) - 32'd1);
+      cur_last_gword_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) - 32'd1);
+      cur_last_neuron_q <= NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, layer_q) - 32'd1);
+      cur_last_lanes_q  <= LANE_W'(field(LAYER_LAST_LANES, layer_q));
+    end
+  end
+
+  assign cur_is_last  = layer_q == LAYER_W'(NUM_LAYERS - 1);
+  assign cur_start_ok = (layer_q != '0 || img_valid) && (!cur_is_last || out_ready);
 
   logic issue, last_chunk, last_neuron, last_gword, start;
   assign issue       = state_q == RUN;
-  assign last_chunk  = chunk_q == cur_last_chunk;
-  assign last_neuron = neuron_q == cur_last_neuron;
-  assign last_gword  = gword_q == cur_last_gword;
+  assign last_chunk  = chunk_q == cur_last_chunk_q;
+  assign last_neuron = neuron_q == cur_last_neuron_q;
+  assign last_gword  = gword_q == cur_last_gword_q;
   assign start       = state_q == READY && cur_start_ok;
 
   always_comb begin
@@ -264,7 +288,7 @@ module deltamac_sequencer #(
     end
     s1_from_input_q   <= layer_q == '0;
     s1_in_signed_q    <= field(deltamac_net_pkg::LAYER_IN_SIGNED, layer_q) != 32'd0;
-    s1_lanes_q        <= last_chunk ? cur_last_lanes : LANE_W'(LANES);
+    s1_lanes_q        <= last_chunk ? cur_last_lanes_q : LANE_W'(LANES);
     s1_group_start_q  <= gword_q == '0;
     s1_first_q        <= chunk_q == '0;
     s1_last_q         <= last_chunk;
