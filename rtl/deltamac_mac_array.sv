@@ -8,11 +8,16 @@
 // caller sizes ACC_BITS so that every neuron's sum fits (ARCHITECTURE.md section 1), so the
 // result is exact.
 //
-// Pipeline (LATENCY = 3 + ceil(log2(LANES)) cycles from the last word's in_valid to out_valid):
-//   stage 1: weight and activation registers          (DSP48E1 A/B registers)
-//   stage 2: product registers, one multiplier/lane    (DSP48E1 M register)
-//   stages 3..2+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
+// Pipeline (LATENCY = 5 + ceil(log2(LANES)) cycles from the last word's in_valid to out_valid):
+//   stage 1: weight and activation registers          (DSP48E1 A1/B1 registers)
+//   stage 2: the operands registered again             (DSP48E1 A2/B2 registers)
+//   stage 3: product registers, one multiplier/lane    (DSP48E1 M register)
+//   stage 4: the products registered again             (DSP48E1 P register)
+//   stages 5..4+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
 //   last stage: accumulator acc = (first ? 0 : acc) + tree sum (the only loop: one adder level)
+// The second operand and product registers have one load each, so the placer can put them next
+// to the multiplier: the ECP5 MULT18X18D as Yosys maps it has no internal registers, and its
+// delay plus the routing to and from distant flip-flops would otherwise set the clock.
 // out_acc holds the accumulator register; it is the neuron's sum in the cycle out_valid is high.
 
 module deltamac_mac_array #(
@@ -40,7 +45,7 @@ module deltamac_mac_array #(
   // Exact product width.
   localparam int PROD_BITS = WEIGHT_BITS + ACT_BITS;
   // Cycles from the last word's in_valid to out_valid: operands, products, tree, accumulator.
-  localparam int LATENCY = 3 + TREE_LEVELS;
+  localparam int LATENCY = 5 + TREE_LEVELS;
   // Stages before the accumulator (delay of valid, first, last and the sideband).
   localparam int TAG_STAGES = LATENCY - 1;
 
@@ -87,13 +92,15 @@ module deltamac_mac_array #(
   assign acc_user  = user_q[TAG_STAGES*USER_WIDTH-1 -: USER_WIDTH];
 
   // ---------------------------------------------------------------------------------------------
-  // Stages 1-2: operand registers and registered multipliers.
-  logic [LANES*WEIGHT_BITS-1:0] weights_q;  // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS]
-  logic [LANES*ACT_BITS-1:0]    acts_q;     // lane p at [p*ACT_BITS +: ACT_BITS]
+  // Stages 1-4: operand registers (twice) and registered multipliers (twice).
+  logic [LANES*WEIGHT_BITS-1:0] weights_q, weights_q2;  // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS]
+  logic [LANES*ACT_BITS-1:0]    acts_q, acts_q2;        // lane p at [p*ACT_BITS +: ACT_BITS]
 
   always_ff @(posedge clk) begin
-    weights_q <= in_weights;
-    acts_q    <= in_acts;
+    weights_q  <= in_weights;
+    acts_q     <= in_acts;
+    weights_q2 <= weights_q;
+    acts_q2    <= acts_q;
   end
 
   // Adder tree: level 0 holds the products, level lv has ceil(LANES / 2**lv) nodes of
@@ -108,9 +115,11 @@ module deltamac_mac_array #(
     if (lv == 0) begin : gen_products
       for (genvar p = 0; p < LANES; p++) begin : gen_lane
         (* use_dsp = "yes" *)
-        logic signed [PROD_BITS-1:0] product;
-        assign product = $signed(weights_q[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q[p*ACT_BITS +: ACT_BITS]);
-        assign node_d[p*BITS +: BITS] = product;
+        logic signed [PROD_BITS-1:0] product_q;
+        always_ff @(posedge clk) begin
+          product_q <= $signed(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q2[p*ACT_BITS +: ACT_BITS]);
+        end
+        assign node_d[p*BITS +: BITS] = product_q;
       end
     end else begin : gen_adders
       localparam int PREV_NODES = (LANES + (1 << (lv - 1)) - 1) >> (lv - 1);

@@ -9,18 +9,21 @@
 // i.e. t = x >>> (k-1), y = (t + 1) >>> 1, which needs no 2**(k-1) constant wider than x and is
 // exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
 //
-// Pipeline, one neuron per cycle, LATENCY = 6 cycles from in_valid to out_valid:
-//   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A/B registers)
-//   stage 2: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
+// Pipeline, one neuron per cycle, LATENCY = 8 cycles from in_valid to out_valid:
+//   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A1/B1 registers)
+//   stage 2: sum and M registered again                              (DSP A2/B2 registers)
+//   stage 3: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
 //            chunk of at most CHUNK_BITS + 1 bits, each times M (an 18 x 18 signed multiplier
 //            per chunk: MULT18X18D, DSP48E1; the DSP M register)
-//   stage 3: product = sum of the shifted partial products. A partial product has
+//   stage 4: the partial products registered again                  (DSP P register)
+//   stage 5: product = sum of the shifted partial products. A partial product has
 //            CHUNK_BITS + MULT_BITS <= 2 * CHUNK_BITS bits, so the even chunks' products do not
 //            overlap (nor do the odd ones'): they are concatenated, and one adder joins the two
-//            (the DSP P register / post-adder)
-//   stage 4: t = product >>> (k-1)                                   (shifter only)
-//   stage 5: y = (t + 1) >>> 1                                        (one adder)
-//   stage 6: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+//   stage 6: t = product >>> (k-1)                                   (shifter only)
+//   stage 7: y = (t + 1) >>> 1                                        (one adder)
+//   stage 8: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+// The registers of stages 2 and 4 have one load each, so the placer can put them next to the
+// multipliers (the ECP5 MULT18X18D as Yosys maps it has no internal registers).
 
 module deltamac_requant #(
   parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
@@ -46,7 +49,7 @@ module deltamac_requant #(
 );
 
   // Cycles from in_valid to out_valid.
-  localparam int LATENCY = 6;
+  localparam int LATENCY = 8;
   // Exact width of (acc + bias) * M.
   localparam int PROD_BITS = ACC_BITS + MULT_BITS;
   // Width of t + 1 (t = product >>> (k-1) may be the largest PROD_BITS value).
@@ -71,9 +74,9 @@ module deltamac_requant #(
   // Control and per-neuron operands travelling with the data.
   logic [LATENCY-1:0]            valid_q;
   logic [LATENCY*USER_WIDTH-1:0] user_q;
-  logic [5*ACC_BITS-1:0]         logit_q;   // stages 2..6
-  logic [3*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..3
-  logic [5-1:0]                  signed_q;  // stages 1..5
+  logic [7*ACC_BITS-1:0]         logit_q;   // stages 2..8
+  logic [5*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..5
+  logic [7-1:0]                  signed_q;  // stages 1..7
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -84,21 +87,23 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 1: bias add.
-  logic signed [ACC_BITS-1:0]  sum_q;
-  logic [MULT_BITS-1:0]        mult_q;
+  // Stages 1-2: bias add, operands registered twice.
+  logic signed [ACC_BITS-1:0]  sum_q, sum_q2;
+  logic [MULT_BITS-1:0]        mult_q, mult_q2;
 
   always_ff @(posedge clk) begin
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
-    shift_q  <= (3*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
-    signed_q <= 5'({signed_q, in_out_signed});
+    shift_q  <= (5*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
+    signed_q <= 7'({signed_q, in_out_signed});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
-    logit_q  <= (5*ACC_BITS)'({logit_q, sum_q});
+    sum_q2   <= sum_q;
+    mult_q2  <= mult_q;
+    logit_q  <= (7*ACC_BITS)'({logit_q, sum_q});
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stages 2-3: product (acc + bias) * M from partial products. Chunk c (offset c * CHUNK_BITS)
+  // Stages 3-5: product (acc + bias) * M from partial products. Chunk c (offset c * CHUNK_BITS)
   // goes, zero- (low chunks) or sign-extended (top chunk) and shifted into place, into the even
   // or the odd operand; its bits there are disjoint from every other chunk's of the same parity,
   // so each operand is an OR (wiring) and only one adder joins them.
@@ -110,20 +115,22 @@ module deltamac_requant #(
 
     if (c < LOW_CHUNKS) begin : gen_low
       (* use_dsp = "yes" *)
-      logic [CHUNK_BITS+MULT_BITS-1:0] pp_q;  // unsigned chunk * M (exact)
+      logic [CHUNK_BITS+MULT_BITS-1:0] pp_q, pp_q2;  // unsigned chunk * M (exact)
       always_ff @(posedge clk) begin
-        pp_q <= sum_q[OFFSET +: CHUNK_BITS] * mult_q;
+        pp_q  <= sum_q2[OFFSET +: CHUNK_BITS] * mult_q2;
+        pp_q2 <= pp_q;
       end
-      assign placed = PROD_BITS'(pp_q) << OFFSET;
+      assign placed = PROD_BITS'(pp_q2) << OFFSET;
     end else begin : gen_top
       (* use_dsp = "yes" *)
-      logic signed [TOP_BITS+MULT_BITS-1:0] pp_q;  // signed top chunk * M (exact)
+      logic signed [TOP_BITS+MULT_BITS-1:0] pp_q, pp_q2;  // signed top chunk * M (exact)
       logic signed [TOP_BITS-1:0]           chunk;
-      assign chunk = sum_q[ACC_BITS-1 -: TOP_BITS];
+      assign chunk = sum_q2[ACC_BITS-1 -: TOP_BITS];
       always_ff @(posedge clk) begin
-        pp_q <= (TOP_BITS+MULT_BITS)'(chunk * $signed({1'b0, mult_q}));
+        pp_q  <= (TOP_BITS+MULT_BITS)'(chunk * $signed({1'b0, mult_q2}));
+        pp_q2 <= pp_q;
       end
-      assign placed = PROD_BITS'(pp_q) << OFFSET;
+      assign placed = PROD_BITS'(pp_q2) << OFFSET;
     end
 
     if (c == 0) begin : gen_first_acc
@@ -145,15 +152,15 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 4: t = product >>> (k-1).
+  // Stage 6: t = product >>> (k-1).
   logic signed [PROD_BITS-1:0] scaled_q;
 
   always_ff @(posedge clk) begin
-    scaled_q <= prod_q >>> shift_q[3*SHIFT_BITS-1 -: SHIFT_BITS];
+    scaled_q <= prod_q >>> shift_q[5*SHIFT_BITS-1 -: SHIFT_BITS];
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 5: y = (t + 1) >>> 1.
+  // Stage 7: y = (t + 1) >>> 1.
   logic signed [PROD_BITS-1:0] rounded_d;
   logic signed [PROD_BITS-1:0] rounded_q;
 
@@ -165,7 +172,7 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 6: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
+  // Stage 8: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
   // Unsigned: negative -> 0; any bit in [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
   logic                rnd_signed;     // clamp (1) or relu (0) for this neuron
   logic                rnd_negative;   // y < 0
@@ -175,7 +182,7 @@ module deltamac_requant #(
   logic [ACT_BITS-1:0] act_d;
   logic [ACT_BITS-1:0] act_q;
 
-  assign rnd_signed    = signed_q[4];
+  assign rnd_signed    = signed_q[6];
   assign rnd_negative  = rounded_q[PROD_BITS-1];
   assign signed_over   = rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rnd_negative}};
   assign unsigned_over = |rounded_q[PROD_BITS-2:ACT_BITS];
@@ -200,7 +207,7 @@ module deltamac_requant #(
 
   assign out_valid = valid_q[LATENCY-1];
   assign out_act   = act_q;
-  assign out_logit = logit_q[5*ACC_BITS-1 -: ACC_BITS];
+  assign out_logit = logit_q[7*ACC_BITS-1 -: ACC_BITS];
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
 endmodule
