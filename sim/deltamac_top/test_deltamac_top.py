@@ -15,6 +15,8 @@ import logging
 import os
 import random
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from model.formats import DeltaFormat, Scheme
 from model.inference import run_network
 from model.random_net import random_network
 from scripts.corefile import require_files, resolve_target, rom_parameters
-from sim.runner import SIM_BUILD, expect_elaboration_failure, run_cocotb, sv_string
+from sim.runner import REPO, SIM_BUILD, expect_elaboration_failure, run_cocotb, sv_string
 
 UTILISATION_BOUND = 1.05  # steady-state cycles per image <= bound * sum ceil(n_in/P) * n_out
 STREAM_IMAGES = 5  # images in the back-to-back test (the first two include the pipeline fill)
@@ -51,11 +53,6 @@ class NetConfig:
     activation: tuple[str, ...] = ()
     delta_shift: tuple[int, ...] | int = 0
     seed: int = 1
-
-    @property
-    def fashion(self) -> bool:
-        """784-pixel networks get real FashionMNIST test images, smaller inputs random pixels."""
-        return self.topology[0] == 784
 
 
 CONFIGS = {
@@ -79,13 +76,14 @@ CONFIGS = {
 }
 
 NETS_DIR = SIM_BUILD / "deltamac_top" / "nets"
+TRAINED_DIR = SIM_BUILD / "deltamac_top" / "trained"  # build root of the s15 training run
 
 
 def export_config(name: str, out: Path) -> Path:
     """Export the configuration's network (package and ROMs) into `out`."""
     cfg = CONFIGS[name]
     delta = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group)
-    calibration = load_fashion_mnist("train")[0][:512] if cfg.fashion else None
+    calibration = load_fashion_mnist("train")[0][:512] if cfg.topology[0] == 784 else None
     net = random_network(
         topology=cfg.topology,
         delta=delta,
@@ -113,9 +111,10 @@ class TB:
     def __init__(self, dut):
         self.dut = dut
         self.net, self.manifest = load_export(os.environ["DELTAMAC_NET"])
-        self.cfg = CONFIGS[os.environ["DELTAMAC_CONFIG"]]
         self.rng = random.Random(os.environ["DELTAMAC_CONFIG"])
         self.in_pixels = self.manifest["topology"][0]
+        self.fashion = self.in_pixels == 784  # 784-pixel networks get real FashionMNIST test images
+        self.out_logits = int(dut.OUT_LOGITS.value)
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, dut.rst, byte_size=32)
@@ -145,7 +144,7 @@ class TB:
 
     def images(self, count: int) -> np.ndarray:
         """`count` test images: FashionMNIST test images from a random offset, or random pixels."""
-        if self.cfg.fashion:
+        if self.fashion:
             images = load_fashion_mnist("test")[0]
             start = self.rng.randrange(len(images) - count)
             return images[start : start + count]
@@ -157,7 +156,7 @@ class TB:
         logits = run_network(self.net, images)
         frames = []
         for row in logits:
-            words = [int(v) & 0xFFFFFFFF for v in row] if self.cfg.out_logits else []
+            words = [int(v) & 0xFFFFFFFF for v in row] if self.out_logits else []
             frames.append(words + [int(np.argmax(row))])
         return frames
 
@@ -308,22 +307,35 @@ def sources(net_dir: Path) -> list[Path]:
     return list(target.sources)
 
 
-def parameters(name: str, net_dir: Path) -> dict:
+def parameters(out_logits: int, net_dir: Path) -> dict:
     roms = rom_parameters(resolve_target("default", net_dir))
-    return {"OUT_LOGITS": CONFIGS[name].out_logits, **{key: sv_string(path) for key, path in roms.items()}}
+    return {"OUT_LOGITS": out_logits, **{key: sv_string(path) for key, path in roms.items()}}
 
 
-@pytest.mark.parametrize("name", list(CONFIGS))
-def test_deltamac_top(name):
-    net_dir = export_config(name, NETS_DIR / name)
+def run_top(name: str, net_dir: Path, out_logits: int) -> None:
     run_cocotb(
         "deltamac_top",
         sources(net_dir),
         test_file=__file__,
-        parameters=parameters(name, net_dir),
+        parameters=parameters(out_logits, net_dir),
         extra_env={"DELTAMAC_NET": str(net_dir), "DELTAMAC_CONFIG": name},
         tag=name,
     )
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_deltamac_top(name):
+    run_top(name, export_config(name, NETS_DIR / name), CONFIGS[name].out_logits)
+
+
+def test_deltamac_top_trained_s15():
+    """The trained s15 network (784-80-16-10, P = 16), trained here into sim_build/ unless already done."""
+    train = subprocess.run(
+        [sys.executable, "-m", "train", "--config", "s15", "--resume", "--build-root", str(TRAINED_DIR)],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )
+    assert train.returncode == 0, f"training s15 failed:\n{train.stdout[-2000:]}{train.stderr[-4000:]}"
+    run_top("s15", TRAINED_DIR / "s15", out_logits=1)
 
 
 ILLEGAL = {
@@ -347,5 +359,6 @@ def test_illegal_parameters(case, tmp_path):
     pkg = tmp_path / "deltamac_net_pkg.sv"
     pkg.write_text(text)
     illegal_sources = [pkg if path.name == pkg.name else path for path in sources(net_dir)]
-    log = expect_elaboration_failure("deltamac_top", illegal_sources, parameters(name, net_dir), [message], tmp_path)
+    illegal_parameters = parameters(CONFIGS[name].out_logits, net_dir)
+    log = expect_elaboration_failure("deltamac_top", illegal_sources, illegal_parameters, [message], tmp_path)
     assert "FATAL" in log.upper(), log
