@@ -182,6 +182,8 @@ def run_decoder(lanes: int, delta_bits: int, weight_bits: int, scheme: Scheme) -
         (32, 2, 12, Scheme.CONSECUTIVE),  # widest word, five prefix levels
         (2, 8, 16, Scheme.FIXED_REFERENCE),  # widest deltas and weights
         (12, 1, 3, Scheme.FIXED_REFERENCE),  # one-bit deltas
+        (8, 3, 8, Scheme.FIXED_REFERENCE),
+        (8, 8, 12, Scheme.CONSECUTIVE),  # widest deltas in a chain
         (4, 8, 8, Scheme.PLAIN),
     ],
 )
