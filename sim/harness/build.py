@@ -150,13 +150,18 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, variant: Variant = Va
     return binary
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_variant_arguments(parser: argparse.ArgumentParser) -> None:
+    """--export and the harness variant options, shared by the build and run commands."""
     parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
     parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
-                        help="deltamac_top OUT_LOGITS: 1 logits + class (default), 0 class only")
+                        help="harness variant: deltamac_top OUT_LOGITS 1 (logits + class, default) or 0 (class only)")
     parser.add_argument("--x-random", action="store_true",
-                        help="X values (uninitialised registers, X assignments) seeded random instead of 0")
+                        help="harness variant: X values (uninitialised registers, X assignments) seeded random, not 0")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_variant_arguments(parser)
     parser.add_argument("--out", type=Path, help="build directory (default: <export>/harness[-class][-xrand])")
     parser.add_argument("--jobs", type=int, default=1, help="parallel C++ compile jobs (default 1)")
     args = parser.parse_args(argv)

@@ -31,7 +31,7 @@ from model.memfile import MemFileError
 from model.network import QuantNetwork
 from model.packing import RomLayout, chunks
 from model.svpkg import generate_package
-from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, build_stamp, stamp_of
+from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, add_variant_arguments, build_stamp, stamp_of
 
 CLOCK_MHZ = 100.0
 BASELINE_MACS_PER_SECOND = 7.992e6  # published baseline this core is compared against
@@ -270,11 +270,7 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--export", required=True, type=Path, help="export directory, e.g. build/s15")
-    parser.add_argument("--out-logits", type=int, default=1, choices=(0, 1),
-                        help="use the harness built with OUT_LOGITS 1 (logits + class, default) or 0 (class only)")
-    parser.add_argument("--x-random", action="store_true",
-                        help="use the harness built with seeded random X values (sim.harness.build --x-random)")
+    add_variant_arguments(parser)
     parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness[-class][-xrand])")
     parser.add_argument("--limit", type=int, help="only the first N test images (default: all 10,000)")
     parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
