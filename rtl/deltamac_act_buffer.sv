@@ -15,9 +15,13 @@
 //   stage 3: the memory write (registered enable, address and data straight into the memory);
 //   `wr_done` pulses in the cycle after the write of a vector's last word (the vector is
 //   readable from that cycle on).
-// Read side: one word per cycle, registered (`rd_data` valid one cycle after `rd_en`).
-// One memory of 2 * 2**ADDR_W words: the bank is the address MSB. DISTRIBUTED selects block RAM
-// or distributed (LUT) RAM through the ram_style attribute, which Vivado and Yosys both honour.
+// Read side: one word per cycle. The request comes one cycle ahead (`rd_*_next`) and is
+// registered here, so the read happens in the next cycle and `rd_data` is valid two cycles after
+// `rd_en_next`. Distributed RAM gets one address register per lane (kept apart by `keep`), so
+// that no single flip-flop drives the address of every LUT RAM of the word.
+// One memory of 2 * 2**ADDR_W words: the bank is the address MSB (distributed: one memory per
+// lane). DISTRIBUTED selects block RAM or distributed (LUT) RAM through the ram_style attribute,
+// which Vivado and Yosys both honour.
 
 `resetall
 `default_nettype none
@@ -52,17 +56,18 @@ module deltamac_act_buffer #(
     // one-cycle pulse: a vector ended by wr_last is in memory (WRITE_LATENCY cycles after wr_last)
     output logic                                        wr_done,
 
-    // read request
-    input  wire logic                                   rd_en,
-    // bank to read
-    input  wire logic                                   rd_bank,
-    // word address inside the bank
-    input  wire logic [ADDR_W-1:0]                      rd_addr,
-    // word read, one cycle after rd_en
+    // read request for the next cycle
+    input  wire logic                                   rd_en_next,
+    // bank to read in the next cycle
+    input  wire logic                                   rd_bank_next,
+    // word address inside the bank to read in the next cycle
+    input  wire logic [ADDR_W-1:0]                      rd_addr_next,
+    // word read, two cycles after rd_en_next
     output logic      [LANES*ACT_BITS-1:0]              rd_data
 );
 
-  // Cycles from an activation's wr_valid to the first cycle in which a read (rd_en) returns it.
+  // Cycles from an activation's wr_valid to the first cycle in which a read (the cycle after
+  // rd_en_next) returns it.
   localparam int WRITE_LATENCY = 3;
   localparam int WORD_W = LANES * ACT_BITS;
 
@@ -145,27 +150,51 @@ module deltamac_act_buffer #(
   // ---------------------------------------------------------------------------------------------
   // Stage 3: memory write; registered read.
   if (DISTRIBUTED != 0) begin : gen_distributed
-    (* ram_style = "distributed" *)
-    logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
+    for (genvar p = 0; p < LANES; p++) begin : gen_lane_mem
+      (* keep *) logic            rd_en_q;
+      (* keep *) logic [ADDR_W:0] rd_addr_q;  // {bank, word}
+      (* ram_style = "distributed" *)
+      logic [ACT_BITS-1:0] mem [2**(ADDR_W+1)];
 
-    always_ff @(posedge clk) begin
-      if (mem_we_q) begin
-        mem[mem_addr_q] <= word_q;
+      always_ff @(posedge clk) begin
+        if (rst) begin
+          rd_en_q <= 1'b0;
+        end else begin
+          rd_en_q <= rd_en_next;
+        end
+        rd_addr_q <= {rd_bank_next, rd_addr_next};
       end
-      if (rd_en) begin
-        rd_data <= mem[{rd_bank, rd_addr}];
+
+      always_ff @(posedge clk) begin
+        if (mem_we_q) begin
+          mem[mem_addr_q] <= word_q[p*ACT_BITS +: ACT_BITS];
+        end
+        if (rd_en_q) begin
+          rd_data[p*ACT_BITS +: ACT_BITS] <= mem[rd_addr_q];
+        end
       end
     end
   end else begin : gen_block
+    logic            rd_en_q;
+    logic [ADDR_W:0] rd_addr_q;  // {bank, word}
     (* ram_style = "block" *)
     logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
 
     always_ff @(posedge clk) begin
+      if (rst) begin
+        rd_en_q <= 1'b0;
+      end else begin
+        rd_en_q <= rd_en_next;
+      end
+      rd_addr_q <= {rd_bank_next, rd_addr_next};
+    end
+
+    always_ff @(posedge clk) begin
       if (mem_we_q) begin
         mem[mem_addr_q] <= word_q;
       end
-      if (rd_en) begin
-        rd_data <= mem[{rd_bank, rd_addr}];
+      if (rd_en_q) begin
+        rd_data <= mem[rd_addr_q];
       end
     end
   end

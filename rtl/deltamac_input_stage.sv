@@ -45,11 +45,11 @@ module deltamac_input_stage #(
     output logic                           img_valid,
     // one-cycle pulse: the sequencer has issued its last read of that slot
     input  wire logic                      img_release,
-    // buffer read request (that slot)
-    input  wire logic                      rd_en,
-    // buffer word address
-    input  wire logic [ADDR_W-1:0]       rd_addr,
-    // buffer word, one cycle after rd_en (lane p = pixel rd_addr*LANES+p)
+    // buffer read request for the next cycle (the slot read then)
+    input  wire logic                      rd_en_next,
+    // buffer word address to read in the next cycle
+    input  wire logic [ADDR_W-1:0]       rd_addr_next,
+    // buffer word, two cycles after rd_en_next (lane p = pixel rd_addr_next*LANES+p)
     output logic      [LANES*8-1:0]        rd_data,
 
     // an image is being received or waits in a slot
@@ -171,18 +171,18 @@ module deltamac_input_stage #(
       .DEPTH      (WORDS),
       .DISTRIBUTED(DISTRIBUTED)
   ) u_buffer (
-      .clk     (clk),
-      .rst     (rst),
-      .wr_valid(store),
-      .wr_first(first_q),
-      .wr_last (complete),
-      .wr_bank (wr_slot_q),
-      .wr_data (s_axis_tdata),
-      .wr_done (wr_done),
-      .rd_en   (rd_en),
-      .rd_bank (rd_slot_q),
-      .rd_addr (rd_addr),
-      .rd_data (rd_data)
+      .clk         (clk),
+      .rst         (rst),
+      .wr_valid    (store),
+      .wr_first    (first_q),
+      .wr_last     (complete),
+      .wr_bank     (wr_slot_q),
+      .wr_data     (s_axis_tdata),
+      .wr_done     (wr_done),
+      .rd_en_next  (rd_en_next),
+      .rd_bank_next(rd_slot_d),
+      .rd_addr_next(rd_addr_next),
+      .rd_data     (rd_data)
   );
 
   assign img_valid   = (ready_q & rd_sel) != 2'b00;

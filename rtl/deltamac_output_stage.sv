@@ -8,6 +8,7 @@
 // logit arrives. Logits arrive in class order (`in_first` on class 0, `in_last` on the last
 // class); the running argmax keeps the first maximum (ties go to the lowest index).
 //
+//
 // OUT_LOGITS = 0: one beat, the class index (zero-extended), TLAST.
 // OUT_LOGITS = 1: NUM_CLASSES beats of sign-extended logits, then the class index with TLAST.
 
@@ -74,9 +75,9 @@ module deltamac_output_stage #(
   logic [1:0]                 pending_q, pending_d;  // results claimed and not yet sent
   // collect slot
   logic                       done_q, done_d;        // a complete result waits for the send slot
-  logic signed [ACC_BITS-1:0] max_q, max_d;          // running maximum logit
-  logic [CLASS_W-1:0]         idx_q, idx_d;          // index of the incoming logit
-  logic [CLASS_W-1:0]         best_q, best_d;        // running argmax
+  logic signed [ACC_BITS-1:0] max_q, max_d;          // maximum of the image's logits before held_logit_q
+  logic [CLASS_W-1:0]         best_q, best_d;        // its index
+  logic [CLASS_W-1:0]         idx_q, idx_d;          // index of the next logit
   // send slot
   logic                       send_q, send_d;        // beats being sent
   logic [BEAT_W-1:0]          beat_q, beat_d;        // beat index being sent
@@ -100,6 +101,58 @@ module deltamac_output_stage #(
     in_logit_q <= in_logit;
   end
 
+  // Argmax without a compare in any loop (a logit may come every cycle). Each arriving logit
+  // (in_logit_q) is compared with the three things before it: x_logit_q (the previous logit),
+  // held_logit_q (the one before) and max_q (the maximum of the image's logits before those);
+  // the results are registered with it in x_*. It beats every earlier logit of its image iff it
+  // beats all three, where a first-of-image predecessor cuts the chain. On each arrival held
+  // moves into max_q if it was the greater, x into held. Each compare is registered as three
+  // half-width results (upper half greater / equal, lower half greater) and combined behind the
+  // registers: a full-width compare is one carry chain as long as the logit, which the ECP5
+  // placer splits, and that set the clock.
+  localparam int LO_BITS = ACC_BITS / 2;
+  localparam int HI_BITS = ACC_BITS - LO_BITS;
+
+  // {signed upper halves a > b, upper halves equal, unsigned lower halves a > b}
+  function automatic logic [2:0] compare(input logic [ACC_BITS-1:0] a, input logic [ACC_BITS-1:0] b);
+    compare = {$signed(a[ACC_BITS-1 -: HI_BITS]) > $signed(b[ACC_BITS-1 -: HI_BITS]),
+               a[ACC_BITS-1 -: HI_BITS] == b[ACC_BITS-1 -: HI_BITS],
+               a[LO_BITS-1:0] > b[LO_BITS-1:0]};
+  endfunction
+
+  // a > b from compare(a, b)
+  function automatic logic greater(input logic [2:0] c);
+    greater = c[2] || (c[1] && c[0]);
+  endfunction
+
+  logic signed [ACC_BITS-1:0] x_logit_q, held_logit_q;
+  logic [CLASS_W-1:0]         x_idx_q, held_idx_q;
+  logic                       x_first_q, held_first_q, older_first_q;  // older: the last logit moved into max_q
+  logic [2:0]                 x_vs_prev_q, x_vs_held_q, x_vs_max_q;     // x_logit_q compared with each of the three
+  logic                       held_greater_q;                           // held_logit_q beat every earlier logit
+  logic                       x_greater;                                // x_logit_q beats every earlier logit
+  logic [CLASS_W-1:0]         in_idx;                                   // index of in_logit_q
+
+  assign in_idx    = in_first_q ? '0 : idx_q;
+  assign x_greater = x_first_q || (greater(x_vs_prev_q)
+                                   && (held_first_q || (greater(x_vs_held_q) && (older_first_q || greater(x_vs_max_q)))));
+
+  always_ff @(posedge clk) begin
+    if (in_valid_q) begin
+      x_logit_q      <= $signed(in_logit_q);
+      x_idx_q        <= in_idx;
+      x_first_q      <= in_first_q;
+      x_vs_prev_q    <= compare(in_logit_q, x_logit_q);
+      x_vs_held_q    <= compare(in_logit_q, held_logit_q);
+      x_vs_max_q     <= compare(in_logit_q, max_q);
+      held_logit_q   <= x_logit_q;
+      held_idx_q     <= x_idx_q;
+      held_first_q   <= x_first_q;
+      held_greater_q <= x_greater;
+      older_first_q  <= held_first_q;
+    end
+  end
+
   assign last_beat = beat_q == BEAT_W'(BEATS - 1);
   assign handshake = m_axis_tvalid && m_axis_tready;
   assign sent      = handshake && last_beat;
@@ -116,10 +169,10 @@ module deltamac_output_stage #(
     class_d   = class_q;
     images_d  = images_q;
     if (in_valid_q) begin
-      idx_d = in_first_q ? CLASS_W'(1) : idx_q + CLASS_W'(1);
-      if (in_first_q || $signed(in_logit_q) > max_q) begin
-        max_d  = $signed(in_logit_q);
-        best_d = in_first_q ? '0 : idx_q;
+      idx_d = in_idx + CLASS_W'(1);
+      if (held_greater_q) begin
+        max_d  = held_logit_q;
+        best_d = held_idx_q;
       end
       done_d = in_last_q;
     end
@@ -127,7 +180,7 @@ module deltamac_output_stage #(
       done_d  = 1'b0;
       send_d  = 1'b1;
       beat_d  = '0;
-      class_d = best_q;
+      class_d = x_greater ? x_idx_q : held_greater_q ? held_idx_q : best_q;
     end
     if (handshake) begin
       beat_d = beat_q + BEAT_W'(1);

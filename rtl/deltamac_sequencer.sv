@@ -51,19 +51,19 @@ module deltamac_sequencer #(
     // one-cycle pulse: the last layer starts, the output stage is claimed for its result
     output logic                              out_claim,
 
-    // input buffer read request
-    output logic                              in_rd_en,
-    // input buffer read word address
-    output logic      [IN_AW-1:0]             in_rd_addr,
-    // input buffer read data (one cycle after in_rd_en)
+    // input buffer read request for the next cycle (the buffers register it)
+    output logic                              in_rd_en_next,
+    // input buffer word address to read in the next cycle
+    output logic      [IN_AW-1:0]             in_rd_addr_next,
+    // input buffer read data (two cycles after in_rd_en_next)
     input  wire logic [LANES*8-1:0]           in_rd_data,
-    // hidden buffer read request
-    output logic                              hid_rd_en,
-    // hidden buffer read bank
-    output logic                              hid_rd_bank,
-    // hidden buffer read word address
-    output logic      [HID_AW-1:0]            hid_rd_addr,
-    // hidden buffer read data (one cycle after hid_rd_en)
+    // hidden buffer read request for the next cycle
+    output logic                              hid_rd_en_next,
+    // hidden buffer bank to read in the next cycle
+    output logic                              hid_rd_bank_next,
+    // hidden buffer word address to read in the next cycle
+    output logic      [HID_AW-1:0]            hid_rd_addr_next,
+    // hidden buffer read data (two cycles after hid_rd_en_next)
     input  wire logic [LANES*8-1:0]           hid_rd_data,
     // delta (and reference) ROM read request
     output logic                              rom_rd_en,
@@ -151,36 +151,42 @@ module deltamac_sequencer #(
   logic [REF_AW-1:0]    ref_addr_q, ref_addr_d;
   logic [NEURON_AW-1:0] neuron_addr_q, neuron_addr_d;
 
-  // Current layer's constants (index of the last word, group word and neuron; lanes of a row's
-  // last word), registered from layer_q so that no table mux feeds the counters: a layer change
-  // always passes through WAIT or READY, so they are current before the layer's first issue.
-  logic [WORD_AW-1:0]  cur_last_chunk_q, cur_last_gword_q;
-  logic [NEURON_W-1:0] cur_last_neuron_q;
+  // Current layer's constants, registered from layer_q so that no table mux feeds the counters
+  // (a layer change always passes through WAIT or READY, so they are current before the layer's
+  // first issue): the index before the last word, group word and neuron, whether there is only
+  // one, and the lanes of a row's last word.
+  logic [WORD_AW-1:0]  cur_chunk_before_last_q, cur_gword_before_last_q;
+  logic [NEURON_W-1:0] cur_neuron_before_last_q;
+  logic                cur_single_chunk_q, cur_single_gword_q;
   logic [LANE_W-1:0]   cur_last_lanes_q;
   logic                cur_is_last, cur_start_ok;
+  logic [LAYER_W-1:0]  cur_layer;
+
+  assign cur_layer = rst ? '0 : layer_q;
 
   always_ff @(posedge clk) begin
-    if (rst) begin
-      cur_last_chunk_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, '0) - 32'd1);
-      cur_last_gword_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, '0) - 32'd1);
-      cur_last_neuron_q <= NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, '0) - 32'd1);
-      cur_last_lanes_q  <= LANE_W'(field(LAYER_LAST_LANES, '0));
-    end else begin
-      cur_last_chunk_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) - 32'd1);
-      cur_last_gword_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) - 32'd1);
-      cur_last_neuron_q <= NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, layer_q) - 32'd1);
-      cur_last_lanes_q  <= LANE_W'(field(LAYER_LAST_LANES, layer_q));
-    end
+    cur_chunk_before_last_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_CHUNKS, cur_layer) - 32'd2);
+    cur_gword_before_last_q  <= WORD_AW'(field(deltamac_net_pkg::LAYER_GROUP_WORDS, cur_layer) - 32'd2);
+    cur_neuron_before_last_q <= NEURON_W'(field(deltamac_net_pkg::LAYER_N_OUT, cur_layer) - 32'd2);
+    cur_single_chunk_q       <= field(deltamac_net_pkg::LAYER_CHUNKS, cur_layer) == 32'd1;
+    cur_single_gword_q       <= field(deltamac_net_pkg::LAYER_GROUP_WORDS, cur_layer) == 32'd1;
+    cur_last_lanes_q         <= LANE_W'(field(LAYER_LAST_LANES, cur_layer));
   end
 
   assign cur_is_last  = layer_q == LAYER_W'(NUM_LAYERS - 1);
   assign cur_start_ok = (layer_q != '0 || img_valid) && (!cur_is_last || out_ready);
 
+  // The word being issued is the last of its row / group, the neuron the last of its layer:
+  // registered flags, set one word ahead (counter == index before the last), so that neither
+  // an increment nor a wide compare lies between these high-fanout decisions and the counters.
+  logic last_chunk_q, last_chunk_d;
+  logic last_gword_q, last_gword_d;
+  logic last_neuron_q, last_neuron_d;
   logic issue, last_chunk, last_neuron, last_gword, start;
   assign issue       = state_q == RUN;
-  assign last_chunk  = chunk_q == cur_last_chunk_q;
-  assign last_neuron = neuron_q == cur_last_neuron_q;
-  assign last_gword  = gword_q == cur_last_gword_q;
+  assign last_chunk  = last_chunk_q;
+  assign last_neuron = last_neuron_q;
+  assign last_gword  = last_gword_q;
   assign start       = state_q == READY && cur_start_ok;
 
   always_comb begin
@@ -192,6 +198,9 @@ module deltamac_sequencer #(
     delta_addr_d  = delta_addr_q;
     ref_addr_d    = ref_addr_q;
     neuron_addr_d = neuron_addr_q;
+    last_chunk_d  = last_chunk_q;
+    last_gword_d  = last_gword_q;
+    last_neuron_d = last_neuron_q;
     case (state_q)
       READY: begin
         if (start) begin
@@ -199,6 +208,10 @@ module deltamac_sequencer #(
           chunk_d  = '0;
           gword_d  = '0;
           neuron_d = '0;
+          // From the table: cur_last_* may still hold the previous layer in READY's first cycle.
+          last_chunk_d  = field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) == 32'd1;
+          last_gword_d  = field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) == 32'd1;
+          last_neuron_d = field(deltamac_net_pkg::LAYER_N_OUT, layer_q) == 32'd1;
           if (layer_q == '0) begin
             delta_addr_d  = '0;
             ref_addr_d    = '0;
@@ -213,9 +226,12 @@ module deltamac_sequencer #(
         if (last_gword) begin
           ref_addr_d = ref_addr_q + REF_AW'(1);
         end
+        last_chunk_d = last_chunk ? cur_single_chunk_q : chunk_q == cur_chunk_before_last_q;
+        last_gword_d = last_gword ? cur_single_gword_q : gword_q == cur_gword_before_last_q;
         if (last_chunk) begin
           neuron_d      = neuron_q + NEURON_W'(1);
           neuron_addr_d = neuron_addr_q + NEURON_AW'(1);
+          last_neuron_d = neuron_q == cur_neuron_before_last_q;  // after the last: READY resets it
           if (last_neuron) begin
             if (cur_is_last) begin
               state_d = READY;
@@ -246,6 +262,9 @@ module deltamac_sequencer #(
       delta_addr_q  <= '0;
       ref_addr_q    <= '0;
       neuron_addr_q <= '0;
+      last_chunk_q  <= 1'b0;
+      last_gword_q  <= 1'b0;
+      last_neuron_q <= 1'b0;
     end else begin
       state_q       <= state_d;
       layer_q       <= layer_d;
@@ -255,16 +274,20 @@ module deltamac_sequencer #(
       delta_addr_q  <= delta_addr_d;
       ref_addr_q    <= ref_addr_d;
       neuron_addr_q <= neuron_addr_d;
+      last_chunk_q  <= last_chunk_d;
+      last_gword_q  <= last_gword_d;
+      last_neuron_q <= last_neuron_d;
     end
   end
 
   assign img_release   = issue && layer_q == '0 && last_chunk && last_neuron;
   assign out_claim     = start && cur_is_last;
-  assign in_rd_en      = issue && layer_q == '0;
-  assign in_rd_addr    = IN_AW'(chunk_q);
-  assign hid_rd_en     = issue && layer_q != '0;
-  assign hid_rd_bank   = !layer_q[0];
-  assign hid_rd_addr   = HID_AW'(chunk_q);
+  // Buffer reads are requested a cycle ahead, from the next state: the word issued next cycle.
+  assign in_rd_en_next    = state_d == RUN && layer_d == '0;
+  assign in_rd_addr_next  = IN_AW'(chunk_d);
+  assign hid_rd_en_next   = state_d == RUN && layer_d != '0;
+  assign hid_rd_bank_next = !layer_d[0];
+  assign hid_rd_addr_next = HID_AW'(chunk_d);
   assign rom_rd_en     = issue;
   assign delta_rd_addr = delta_addr_q;
   assign ref_rd_addr   = ref_addr_q;

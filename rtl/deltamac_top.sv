@@ -191,9 +191,9 @@ module deltamac_top #(
   // ---------------------------------------------------------------------------------------------
   // Input stage and hidden buffers.
   logic               img_valid, img_release;
-  logic               in_rd_en, hid_rd_en, hid_rd_bank;
-  logic [IN_AW-1:0]   in_rd_addr;
-  logic [HID_AW-1:0]  hid_rd_addr;
+  logic               in_rd_en_next, hid_rd_en_next, hid_rd_bank_next;
+  logic [IN_AW-1:0]   in_rd_addr_next;
+  logic [HID_AW-1:0]  hid_rd_addr_next;
   logic [LANES*8-1:0] in_rd_data, hid_rd_data;
   logic               in_busy;
 
@@ -210,8 +210,8 @@ module deltamac_top #(
       .s_axis_tlast (s_axis_tlast),
       .img_valid    (img_valid),
       .img_release  (img_release),
-      .rd_en        (in_rd_en),
-      .rd_addr      (in_rd_addr),
+      .rd_en_next   (in_rd_en_next),
+      .rd_addr_next (in_rd_addr_next),
       .rd_data      (in_rd_data),
       .busy         (in_busy),
       .frame_error  (status_frame_error),
@@ -230,18 +230,18 @@ module deltamac_top #(
       .DEPTH      (HID_WORDS),
       .DISTRIBUTED(HID_DIST)
   ) u_hidden (
-      .clk     (clk),
-      .rst     (rst),
-      .wr_valid(rq_valid && !rq_last_layer),
-      .wr_first(rq_neuron_first),
-      .wr_last (rq_neuron_last),
-      .wr_bank (rq_wr_bank),
-      .wr_data (rq_act),
-      .wr_done (hid_wr_done),
-      .rd_en   (hid_rd_en),
-      .rd_bank (hid_rd_bank),
-      .rd_addr (hid_rd_addr),
-      .rd_data (hid_rd_data)
+      .clk         (clk),
+      .rst         (rst),
+      .wr_valid    (rq_valid && !rq_last_layer),
+      .wr_first    (rq_neuron_first),
+      .wr_last     (rq_neuron_last),
+      .wr_bank     (rq_wr_bank),
+      .wr_data     (rq_act),
+      .wr_done     (hid_wr_done),
+      .rd_en_next  (hid_rd_en_next),
+      .rd_bank_next(hid_rd_bank_next),
+      .rd_addr_next(hid_rd_addr_next),
+      .rd_data     (hid_rd_data)
   );
 
   // ---------------------------------------------------------------------------------------------
@@ -268,12 +268,12 @@ module deltamac_top #(
       .layer_done      (hid_wr_done),
       .out_ready       (out_ready),
       .out_claim       (out_claim),
-      .in_rd_en        (in_rd_en),
-      .in_rd_addr      (in_rd_addr),
+      .in_rd_en_next   (in_rd_en_next),
+      .in_rd_addr_next (in_rd_addr_next),
       .in_rd_data      (in_rd_data),
-      .hid_rd_en       (hid_rd_en),
-      .hid_rd_bank     (hid_rd_bank),
-      .hid_rd_addr     (hid_rd_addr),
+      .hid_rd_en_next  (hid_rd_en_next),
+      .hid_rd_bank_next(hid_rd_bank_next),
+      .hid_rd_addr_next(hid_rd_addr_next),
       .hid_rd_data     (hid_rd_data),
       .rom_rd_en       (rom_rd_en),
       .delta_rd_addr   (delta_rd_addr),

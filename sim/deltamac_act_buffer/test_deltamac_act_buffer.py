@@ -27,7 +27,7 @@ async def test_vectors(dut):
     write_latency = int(dut.WRITE_LATENCY.value)
     rng = random.Random(lanes * 100 + depth)
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for name in ("wr_valid", "wr_first", "wr_last", "wr_bank", "wr_data", "rd_en", "rd_bank", "rd_addr"):
+    for name in ("wr_valid", "wr_first", "wr_last", "wr_bank", "wr_data", "rd_en_next", "rd_bank_next", "rd_addr_next"):
         getattr(dut, name).value = 0
     dut.rst.value = 1
     await ClockCycles(dut.clk, 2)
@@ -58,11 +58,12 @@ async def test_vectors(dut):
         banks[bank] = vector
         for check_bank, check_vector in banks.items():
             for word in range(-(-len(check_vector) // lanes)):
-                dut.rd_en.value = 1
-                dut.rd_bank.value = check_bank
-                dut.rd_addr.value = word
-                await FallingEdge(dut.clk)
-                dut.rd_en.value = 0
+                dut.rd_en_next.value = 1
+                dut.rd_bank_next.value = check_bank
+                dut.rd_addr_next.value = word
+                await FallingEdge(dut.clk)  # the request is registered
+                dut.rd_en_next.value = 0
+                await FallingEdge(dut.clk)  # the word is read
                 data = int(dut.rd_data.value)
                 for lane, value in enumerate(check_vector[word * lanes : (word + 1) * lanes]):
                     got = (data >> (lane * bits)) & (2**bits - 1)

@@ -33,8 +33,8 @@ class TB:
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         self.source.log.setLevel(logging.WARNING)
         dut.img_release.value = 0
-        dut.rd_en.value = 0
-        dut.rd_addr.value = 0
+        dut.rd_en_next.value = 0
+        dut.rd_addr_next.value = 0
         self.images: list[bytes] = []
         self.frame_errors = 0
 
@@ -69,13 +69,15 @@ class TB:
             if delay:
                 await ClockCycles(dut.clk, delay, rising=False)
             pixels = bytearray()
-            for word in range(self.words):
-                dut.rd_en.value = 1
-                dut.rd_addr.value = word
-                dut.img_release.value = int(word == self.words - 1)
+            # Pipelined like the sequencer: word w is requested in cycle w, read in cycle w + 1
+            # (img_release with the last read) and its data is there in cycle w + 2.
+            for cycle in range(self.words + 1):
+                dut.rd_en_next.value = int(cycle < self.words)
+                dut.rd_addr_next.value = min(cycle, self.words - 1)
+                dut.img_release.value = int(cycle == self.words)
                 await FallingEdge(dut.clk)
-                pixels += int(dut.rd_data.value).to_bytes(self.lanes, "little")
-            dut.rd_en.value = 0
+                if cycle >= 1:
+                    pixels += int(dut.rd_data.value).to_bytes(self.lanes, "little")
             dut.img_release.value = 0
             self.images.append(bytes(pixels[: self.in_pixels]))
 

@@ -100,21 +100,27 @@ class TB:
 
     async def monitor(self):
         dut = self.dut
+        request = (0, 0, 0, 0)  # buffer read requested in the previous cycle for this one
         while True:
             await RisingEdge(dut.clk)
             self.cycle += 1
             if int(dut.rst.value):
+                request = (0, 0, 0, 0)
                 continue
+            in_en, hid_en, addr, bank = request
+            assert in_en + hid_en == int(dut.rom_rd_en.value), (
+                "exactly one activation buffer read must be requested, a cycle ahead, per issued word")
             if int(dut.rom_rd_en.value):
-                in_en, hid_en = int(dut.in_rd_en.value), int(dut.hid_rd_en.value)
-                assert in_en + hid_en == 1, "exactly one activation buffer is read per issued word"
                 self.issued.append((self.cycle, {
                     "delta": int(dut.delta_rd_addr.value),
                     "ref": int(dut.ref_rd_addr.value),
-                    "addr": int(dut.in_rd_addr.value) if in_en else int(dut.hid_rd_addr.value),
+                    "addr": addr,
                     "input": bool(in_en),
-                    "bank": int(dut.hid_rd_bank.value),
+                    "bank": bank,
                 }))
+            in_en, hid_en = int(dut.in_rd_en_next.value), int(dut.hid_rd_en_next.value)
+            addr = int(dut.in_rd_addr_next.value) if in_en else int(dut.hid_rd_addr_next.value)
+            request = (in_en, hid_en, addr, int(dut.hid_rd_bank_next.value))
             if int(dut.img_release.value):
                 self.releases.append(self.cycle)
             if int(dut.out_claim.value):

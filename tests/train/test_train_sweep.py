@@ -42,3 +42,15 @@ def test_sweep_subset_from_environment(monkeypatch):
     assert [(c.config, c.scheme, c.delta_bits, c.seed) for c in configs if c.scheme != "float"] == [
         ("paper", "consecutive", 3, 1), ("paper", "consecutive", 3, 2)]
     assert len(configs) == 4
+
+
+def test_sweep_table_covers_the_full_grid(monkeypatch):
+    """A subset run still summarises every finished run of the grid: the selection variables do
+    not narrow the grid, SWEEP_EPOCHS (part of a run's identity) does apply."""
+    monkeypatch.setenv("SWEEP_CONFIGS", "paper")
+    monkeypatch.setenv("SWEEP_BITS", "3")
+    monkeypatch.setenv("SWEEP_EPOCHS", "7")
+    grid = sweep.sweep_configs(selection=False)
+    assert len(grid) == 2 * 3 * (7 * 2 + 2)  # configs x seeds x (bits x delta schemes + plain + float)
+    assert {c.config for c in grid} == {"paper", "s15"} and {c.epochs for c in grid} == {7}
+    assert len(sweep.sweep_configs()) == 3 * 4

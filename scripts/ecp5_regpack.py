@@ -1,0 +1,280 @@
+"""Register packing for the ECP5 open flow: flip-flops into DP16KD and MULT18X18D registers.
+
+Yosys 0.23's synth_ecp5 maps block RAMs with REGMODE NOREG and multipliers with every register
+NONE, and leaves the pipeline flip-flops of the RTL in the fabric. Vendor flows move them into
+the hard block (Diamond for DP16KD/MULT18X18D, Vivado for the RAMB18E1 DO_REG and the DSP48E1
+A/B/M/P registers the RTL is written for). Without that, nextpnr times every block RAM read with
+the 5.6 ns NOREG clock-to-out plus a route, and every multiplier as a combinational path between
+fabric flip-flops. This pass does the packing on the Yosys JSON netlist, before nextpnr:
+
+* DP16KD port A/B with REGMODE NOREG: when every used DO bit drives exactly one flip-flop, and
+  those flip-flops share the port's clock and one clock enable and have no set/reset, they become
+  the output register (REGMODE OUTREG, OCE = their clock enable) and are removed.
+* MULT18X18D with every register NONE: A and B are packed into the input registers when every
+  non-constant bit comes from such a flip-flop that feeds nothing else; then up to two register
+  levels behind P into the pipeline and the output register. All packed registers of a multiplier
+  use CLK0/CE0/RST0 and must share one clock and one clock enable.
+
+A flip-flop qualifies only if it is a plain TRELLIS_FF: not inverted clock or enable, GSR off and
+its LSR tied to 0, so the block register (reset value 0, reset tied off) behaves the same.
+
+    python -m scripts.ecp5_regpack in.json out.json   # prints what was packed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ONE = "1"
+ZERO = "0"
+
+
+def _is_const(bit) -> bool:
+    return isinstance(bit, str)
+
+
+@dataclass
+class PackStats:
+    """What was packed, for the report."""
+
+    dp16kd_outreg_ports: int = 0
+    mult_input_regs: int = 0
+    mult_pipeline_regs: int = 0
+    mult_output_regs: int = 0
+    flip_flops_removed: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {
+            "dp16kd_outreg_ports": self.dp16kd_outreg_ports,
+            "mult18x18d_input_regs": self.mult_input_regs,
+            "mult18x18d_pipeline_regs": self.mult_pipeline_regs,
+            "mult18x18d_output_regs": self.mult_output_regs,
+            "flip_flops_removed": self.flip_flops_removed,
+            "not_packed": dict(sorted(self.skipped.items())),
+        }
+
+
+class Netlist:
+    """One flat module of a Yosys JSON netlist with driver and sink maps over its net bits."""
+
+    def __init__(self, module: dict) -> None:
+        self.cells: dict[str, dict] = module["cells"]
+        self.ports: dict[str, dict] = module.get("ports", {})
+        self._index()
+
+    def _index(self) -> None:
+        self.driver: dict[int, tuple[str, str]] = {}
+        self.sinks: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for name, cell in self.cells.items():
+            for port, bits in cell["connections"].items():
+                output = cell["port_directions"][port] == "output"
+                for bit in bits:
+                    if _is_const(bit):
+                        continue
+                    if output:
+                        self.driver[bit] = (name, port)
+                    else:
+                        self.sinks[bit].append((name, port))
+        for port in self.ports.values():  # top-level outputs are sinks that cannot be packed
+            if port["direction"] == "output":
+                for bit in port["bits"]:
+                    if not _is_const(bit):
+                        self.sinks[bit].append(("$top", "port"))
+
+    def bit(self, cell: str, port: str):
+        bits = self.cells[cell]["connections"].get(port, [])
+        return bits[0] if bits else None
+
+    def connect(self, cell: str, port: str, bit) -> None:
+        """Connect a port (new ports are inputs: clock, enable, reset of a block register)."""
+        self.cells[cell]["connections"][port] = [bit]
+        self.cells[cell]["port_directions"].setdefault(port, "input")
+
+    def remove(self, names: list[str]) -> None:
+        for name in names:
+            del self.cells[name]
+        self._index()
+
+    def plain_ff(self, name: str) -> tuple[int, object] | None:
+        """(clock bit, clock-enable bit or "1") of a packable flip-flop, else None."""
+        cell = self.cells.get(name)
+        if cell is None or cell["type"] != "TRELLIS_FF":
+            return None
+        params = {key: str(value).strip() for key, value in cell["parameters"].items()}
+        if params.get("CLKMUX", "CLK") != "CLK" or params.get("GSR", "DISABLED") != "DISABLED":
+            return None
+        if params.get("REGSET", "RESET") != "RESET" or self.bit(name, "LSR") not in (None, ZERO):
+            return None
+        cemux = params.get("CEMUX", "1")
+        if cemux == "1":
+            enable = ONE
+        elif cemux == "CE":
+            enable = self.bit(name, "CE")
+        else:  # inverted enable
+            return None
+        return self.bit(name, "CLK"), enable
+
+    def single_ff_sink(self, bit) -> str | None:
+        """The flip-flop whose DI is the only sink of bit, if that is so."""
+        if _is_const(bit):
+            return None
+        sinks = self.sinks.get(bit, [])
+        if len(sinks) == 1 and sinks[0][1] == "DI":
+            return sinks[0][0]
+        return None
+
+
+def _used(netlist: Netlist, bits: list) -> list:
+    return [b for b in bits if not _is_const(b) and netlist.sinks.get(b)]
+
+
+def _follow_register(netlist: Netlist, outputs: dict[str, object], clock) -> tuple[dict, object, list] | None:
+    """For output pins -> bits: the flip-flops directly behind every used one, if packable.
+
+    Returns ({pin: flip-flop Q bit}, shared enable, flip-flop names), or None.
+    """
+    used = {pin: bit for pin, bit in outputs.items() if not _is_const(bit) and netlist.sinks.get(bit)}
+    if not used:
+        return None
+    new_bits, enables, ffs = {}, set(), []
+    for pin, bit in used.items():
+        ff = netlist.single_ff_sink(bit)
+        info = netlist.plain_ff(ff) if ff else None
+        if info is None or info[0] != clock:
+            return None
+        enables.add(info[1])
+        new_bits[pin] = netlist.bit(ff, "Q")
+        ffs.append(ff)
+    if len(enables) != 1:
+        return None
+    return new_bits, enables.pop(), ffs
+
+
+def pack_dp16kd(netlist: Netlist, name: str, stats: PackStats) -> None:
+    cell = netlist.cells[name]
+    for port in ("A", "B"):
+        if str(cell["parameters"].get(f"REGMODE_{port}", "NOREG")) != "NOREG":
+            continue
+        outputs = {f"DO{port}{i}": netlist.bit(name, f"DO{port}{i}") for i in range(18)}
+        if not _used(netlist, list(outputs.values())):
+            continue
+        found = _follow_register(netlist, outputs, netlist.bit(name, f"CLK{port}"))
+        if found is None or str(cell["parameters"].get(f"CLK{port}MUX", f"CLK{port}")) != f"CLK{port}":
+            stats.skipped["dp16kd_port"] += 1
+            continue
+        new_bits, enable, ffs = found
+        for pin, bit in new_bits.items():
+            netlist.connect(name, pin, bit)
+        netlist.connect(name, f"OCE{port}", enable)
+        cell["parameters"][f"REGMODE_{port}"] = "OUTREG"
+        netlist.remove(ffs)
+        stats.dp16kd_outreg_ports += 1
+        stats.flip_flops_removed += len(ffs)
+
+
+def _pack_mult_inputs(netlist: Netlist, name: str, clock_enable: list) -> list[str] | None:
+    """Flip-flops feeding A and B (only this multiplier), rewired to their D inputs; None if not packable."""
+    pins = [f"{side}{i}" for side in "AB" for i in range(18)]
+    ffs, rewire = set(), {}
+    for pin in pins:
+        bit = netlist.bit(name, pin)
+        if bit is None or _is_const(bit):
+            continue
+        driver = netlist.driver.get(bit)
+        if driver is None or driver[1] != "Q":
+            return None
+        info = netlist.plain_ff(driver[0])
+        if info is None or any(sink[0] != name for sink in netlist.sinks[bit]):
+            return None
+        clock_enable.append(info)
+        ffs.add(driver[0])
+        rewire[pin] = netlist.bit(driver[0], "DI")
+    if not ffs or len(set(clock_enable)) != 1:
+        return None
+    for pin, bit in rewire.items():
+        netlist.connect(name, pin, bit)
+    return sorted(ffs)
+
+
+def pack_mult(netlist: Netlist, name: str, stats: PackStats) -> None:
+    cell = netlist.cells[name]
+    params = cell["parameters"]
+    if any(str(params.get(f"REG_{reg}_CLK", "NONE")) != "NONE" for reg in ("INPUTA", "INPUTB", "PIPELINE", "OUTPUT")):
+        return
+    clock_enable: list = []
+    inputs = _pack_mult_inputs(netlist, name, clock_enable)
+    if inputs is None:
+        stats.skipped["mult18x18d_inputs"] += 1
+        clock_enable = []
+    else:
+        netlist.remove(inputs)
+        params["REG_INPUTA_CLK"] = params["REG_INPUTB_CLK"] = "CLK0"
+        stats.mult_input_regs += 1
+        stats.flip_flops_removed += len(inputs)
+    packed_levels = []
+    for level in ("PIPELINE", "OUTPUT"):
+        outputs = {f"P{i}": netlist.bit(name, f"P{i}") for i in range(36)}
+        clock = clock_enable[0][0] if clock_enable else None
+        if clock is None:  # no input registers: take the clock of the flip-flops behind P
+            ff = next((netlist.single_ff_sink(b) for b in outputs.values() if netlist.single_ff_sink(b)), None)
+            clock = netlist.plain_ff(ff)[0] if ff and netlist.plain_ff(ff) else None
+        found = _follow_register(netlist, outputs, clock) if clock is not None else None
+        if found is None or (clock_enable and found[1] != clock_enable[0][1]):
+            break
+        new_bits, enable, ffs = found
+        for pin, bit in new_bits.items():
+            netlist.connect(name, pin, bit)
+        netlist.remove(ffs)
+        clock_enable.append((clock, enable))
+        packed_levels.append(level)
+        stats.flip_flops_removed += len(ffs)
+    if len(packed_levels) == 1:  # a single level behind the multiplier is its output register
+        packed_levels = ["OUTPUT"]
+    for level in packed_levels:
+        params[f"REG_{level}_CLK"] = "CLK0"
+    stats.mult_pipeline_regs += packed_levels.count("PIPELINE")
+    stats.mult_output_regs += packed_levels.count("OUTPUT")
+    if not packed_levels:
+        stats.skipped["mult18x18d_outputs"] += 1
+    if clock_enable:
+        clock, enable = clock_enable[0]
+        netlist.connect(name, "CLK0", clock)
+        netlist.connect(name, "CE0", enable)
+        netlist.connect(name, "RST0", ZERO)
+
+
+def pack(design: dict, top: str) -> PackStats:
+    """Pack in place; returns what was packed."""
+    netlist = Netlist(design["modules"][top])
+    stats = PackStats()
+    for name in sorted(netlist.cells):
+        kind = netlist.cells[name]["type"] if name in netlist.cells else None
+        if kind == "DP16KD":
+            pack_dp16kd(netlist, name, stats)
+        elif kind == "MULT18X18D":
+            pack_mult(netlist, name, stats)
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("netlist", type=Path, help="Yosys JSON netlist (synth_ecp5 -json)")
+    parser.add_argument("out", type=Path, help="packed netlist for nextpnr-ecp5")
+    parser.add_argument("--top", help="top module (default: the only module with attribute top)")
+    args = parser.parse_args(argv)
+    design = json.loads(args.netlist.read_text())
+    top = args.top or next(n for n, m in design["modules"].items() if str(m.get("attributes", {}).get("top", "0")).strip("0"))
+    stats = pack(design, top)
+    args.out.write_text(json.dumps(design))
+    print(json.dumps(stats.as_dict(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
