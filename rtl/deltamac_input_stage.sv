@@ -56,7 +56,7 @@ module deltamac_input_stage #(
     output logic                           busy,
     // one-cycle pulse when a wrong-length image is dropped
     output logic                           frame_error,
-    // number of dropped images (saturating)
+    // number of dropped images (saturating; counts one cycle after the frame_error pulse)
     output logic      [15:0]               dropped
 );
 
@@ -77,6 +77,7 @@ module deltamac_input_stage #(
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
+  logic             img_valid_q;          // (ready_q & rd_sel) != 0, registered from the next state
 
   logic       beat, store, complete, wr_done;
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
@@ -99,7 +100,8 @@ module deltamac_input_stage #(
     wr_slot_d   = wr_slot_q;
     done_slot_d = done_slot_q;
     rd_slot_d   = rd_slot_q;
-    dropped_d   = dropped_q;
+    // Counted from the registered error pulse (one cycle after it), off the handshake's path.
+    dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
     error_d     = 1'b0;
     if (img_release) begin
       full_d    = full_q & ~rd_sel;
@@ -123,9 +125,6 @@ module deltamac_input_stage #(
         end else begin
           discard_d = !s_axis_tlast;
           error_d   = 1'b1;
-          if (dropped_q != 16'hffff) begin
-            dropped_d = dropped_q + 16'd1;
-          end
         end
       end else begin
         pix_d   = pix_q + PIX_W'(1);
@@ -148,6 +147,7 @@ module deltamac_input_stage #(
       rd_slot_q   <= 1'b0;
       dropped_q   <= '0;
       error_q     <= 1'b0;
+      img_valid_q <= 1'b0;
     end else begin
       pix_q       <= pix_d;
       first_q     <= first_d;
@@ -160,6 +160,7 @@ module deltamac_input_stage #(
       rd_slot_q   <= rd_slot_d;
       dropped_q   <= dropped_d;
       error_q     <= error_d;
+      img_valid_q <= (ready_d & {rd_slot_d, !rd_slot_d}) != 2'b00;
     end
   end
 
@@ -185,7 +186,7 @@ module deltamac_input_stage #(
       .rd_data     (rd_data)
   );
 
-  assign img_valid   = (ready_q & rd_sel) != 2'b00;
+  assign img_valid   = img_valid_q;
   assign busy        = discard_q || !first_q || full_q != '0;
   assign frame_error = error_q;
   assign dropped     = dropped_q;

@@ -15,9 +15,9 @@
 //   stage 4: the products registered again             (DSP48E1 P register)
 //   stages 5..4+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
 //   last stage: accumulator acc = (first ? 0 : acc) + tree sum (the only loop: one adder level)
-// The second operand and product registers have one load each, so the placer can put them next
-// to the multiplier: the ECP5 MULT18X18D as Yosys maps it has no internal registers, and its
-// delay plus the routing to and from distant flip-flops would otherwise set the clock.
+// The second operand and product registers have one load each, so they can go inside the
+// multiplier block: the DSP48E1 A2/B2, M and P registers in Vivado; in the ECP5 open flow
+// scripts/ecp5_regpack.py moves them into the MULT18X18D input, pipeline and output registers.
 // out_acc holds the accumulator register; it is the neuron's sum in the cycle out_valid is high.
 
 module deltamac_mac_array #(

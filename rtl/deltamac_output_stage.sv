@@ -73,6 +73,7 @@ module deltamac_output_stage #(
   end
 
   logic [1:0]                 pending_q, pending_d;  // results claimed and not yet sent
+  logic                       ready_q;               // pending_q != 2, registered from the next state
   // collect slot
   logic                       done_q, done_d;        // a complete result waits for the send slot
   logic signed [ACC_BITS-1:0] max_q, max_d;          // maximum of the image's logits before held_logit_q
@@ -194,11 +195,13 @@ module deltamac_output_stage #(
   always_ff @(posedge clk) begin
     if (rst) begin
       pending_q <= '0;
+      ready_q   <= 1'b1;
       done_q    <= 1'b0;
       send_q    <= 1'b0;
       images_q  <= '0;
     end else begin
       pending_q <= pending_d;
+      ready_q   <= pending_d != 2'd2;
       done_q    <= done_d;
       send_q    <= send_d;
       images_q  <= images_d;
@@ -232,7 +235,7 @@ module deltamac_output_stage #(
     assign m_axis_tdata = class_word;
   end
 
-  assign ready         = pending_q != 2'd2;
+  assign ready         = ready_q;
   assign busy          = pending_q != 2'd0;
   assign m_axis_tvalid = send_q;
   assign m_axis_tlast  = last_beat;

@@ -9,7 +9,7 @@
 // i.e. t = x >>> (k-1), y = (t + 1) >>> 1, which needs no 2**(k-1) constant wider than x and is
 // exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
 //
-// Pipeline, one neuron per cycle, LATENCY = 8 cycles from in_valid to out_valid:
+// Pipeline, one neuron per cycle, LATENCY = 9 cycles from in_valid to out_valid:
 //   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A1/B1 registers)
 //   stage 2: sum and M registered again                              (DSP A2/B2 registers)
 //   stage 3: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
@@ -19,11 +19,13 @@
 //   stage 5: product = sum of the shifted partial products. A partial product has
 //            CHUNK_BITS + MULT_BITS <= 2 * CHUNK_BITS bits, so the even chunks' products do not
 //            overlap (nor do the odd ones'): they are concatenated, and one adder joins the two
-//   stage 6: t = product >>> (k-1)                                   (shifter only)
-//   stage 7: y = (t + 1) >>> 1                                        (one adder)
-//   stage 8: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
-// The registers of stages 2 and 4 have one load each, so the placer can put them next to the
-// multipliers (the ECP5 MULT18X18D as Yosys maps it has no internal registers).
+//   stage 6: product >>> the multiple-of-8 part of k-1                (shifter only)
+//   stage 7: t = that >>> the rest of k-1 (0..7)                       (shifter only)
+//   stage 8: y = (t + 1) >>> 1                                        (one adder)
+//   stage 9: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+// The registers of stages 3 and 4 have one load each, so they can go inside the multiplier
+// blocks (DSP48E1 M and P; MULT18X18D pipeline and output registers, see
+// scripts/ecp5_regpack.py).
 
 module deltamac_requant #(
   parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
@@ -49,7 +51,9 @@ module deltamac_requant #(
 );
 
   // Cycles from in_valid to out_valid.
-  localparam int LATENCY = 8;
+  localparam int LATENCY = 9;
+  // Low bits of k-1 shifted in stage 7 (the rest in stage 6): two shallow shifters, not one deep.
+  localparam int FINE_BITS = SHIFT_BITS < 3 ? SHIFT_BITS : 3;
   // Exact width of (acc + bias) * M.
   localparam int PROD_BITS = ACC_BITS + MULT_BITS;
   // Width of t + 1 (t = product >>> (k-1) may be the largest PROD_BITS value).
@@ -74,9 +78,9 @@ module deltamac_requant #(
   // Control and per-neuron operands travelling with the data.
   logic [LATENCY-1:0]            valid_q;
   logic [LATENCY*USER_WIDTH-1:0] user_q;
-  logic [7*ACC_BITS-1:0]         logit_q;   // stages 2..8
-  logic [5*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..5
-  logic [7-1:0]                  signed_q;  // stages 1..7
+  logic [8*ACC_BITS-1:0]         logit_q;   // stages 2..9
+  logic [6*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..6
+  logic [8-1:0]                  signed_q;  // stages 1..8
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -93,13 +97,13 @@ module deltamac_requant #(
 
   always_ff @(posedge clk) begin
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
-    shift_q  <= (5*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
-    signed_q <= 7'({signed_q, in_out_signed});
+    shift_q  <= (6*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
+    signed_q <= 8'({signed_q, in_out_signed});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
     sum_q2   <= sum_q;
     mult_q2  <= mult_q;
-    logit_q  <= (7*ACC_BITS)'({logit_q, sum_q});
+    logit_q  <= (8*ACC_BITS)'({logit_q, sum_q});
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -152,15 +156,21 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 6: t = product >>> (k-1).
+  // Stages 6-7: t = product >>> (k-1), coarse then fine.
+  logic [SHIFT_BITS-1:0]       coarse_shift, fine_shift;
+  logic signed [PROD_BITS-1:0] coarse_q;
   logic signed [PROD_BITS-1:0] scaled_q;
 
+  assign coarse_shift = shift_q[5*SHIFT_BITS-1 -: SHIFT_BITS] & ~SHIFT_BITS'((1 << FINE_BITS) - 1);
+  assign fine_shift   = shift_q[6*SHIFT_BITS-1 -: SHIFT_BITS] & SHIFT_BITS'((1 << FINE_BITS) - 1);
+
   always_ff @(posedge clk) begin
-    scaled_q <= prod_q >>> shift_q[5*SHIFT_BITS-1 -: SHIFT_BITS];
+    coarse_q <= prod_q >>> coarse_shift;
+    scaled_q <= coarse_q >>> fine_shift;
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 7: y = (t + 1) >>> 1.
+  // Stage 8: y = (t + 1) >>> 1.
   logic signed [PROD_BITS-1:0] rounded_d;
   logic signed [PROD_BITS-1:0] rounded_q;
 
@@ -172,7 +182,7 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 8: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
+  // Stage 9: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
   // Unsigned: negative -> 0; any bit in [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
   logic                rnd_signed;     // clamp (1) or relu (0) for this neuron
   logic                rnd_negative;   // y < 0
@@ -182,7 +192,7 @@ module deltamac_requant #(
   logic [ACT_BITS-1:0] act_d;
   logic [ACT_BITS-1:0] act_q;
 
-  assign rnd_signed    = signed_q[6];
+  assign rnd_signed    = signed_q[7];
   assign rnd_negative  = rounded_q[PROD_BITS-1];
   assign signed_over   = rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rnd_negative}};
   assign unsigned_over = |rounded_q[PROD_BITS-2:ACT_BITS];
@@ -207,7 +217,7 @@ module deltamac_requant #(
 
   assign out_valid = valid_q[LATENCY-1];
   assign out_act   = act_q;
-  assign out_logit = logit_q[7*ACC_BITS-1 -: ACC_BITS];
+  assign out_logit = logit_q[8*ACC_BITS-1 -: ACC_BITS];
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
 endmodule

@@ -160,6 +160,7 @@ module deltamac_sequencer #(
   logic                cur_single_chunk_q, cur_single_gword_q;
   logic [LANE_W-1:0]   cur_last_lanes_q;
   logic                cur_is_last, cur_start_ok;
+  logic                layer_first_q, layer_last_q;  // layer_q is the first / the last layer
   logic [LAYER_W-1:0]  cur_layer;
 
   assign cur_layer = rst ? '0 : layer_q;
@@ -173,8 +174,8 @@ module deltamac_sequencer #(
     cur_last_lanes_q         <= LANE_W'(field(LAYER_LAST_LANES, cur_layer));
   end
 
-  assign cur_is_last  = layer_q == LAYER_W'(NUM_LAYERS - 1);
-  assign cur_start_ok = (layer_q != '0 || img_valid) && (!cur_is_last || out_ready);
+  assign cur_is_last  = layer_last_q;
+  assign cur_start_ok = (!layer_first_q || img_valid) && (!cur_is_last || out_ready);
 
   // The word being issued is the last of its row / group, the neuron the last of its layer:
   // registered flags, set one word ahead (counter == index before the last), so that neither
@@ -203,20 +204,23 @@ module deltamac_sequencer #(
     last_neuron_d = last_neuron_q;
     case (state_q)
       READY: begin
+        // Counters, flags and (for layer 0) ROM addresses restart whether or not the layer
+        // starts now, so that only the state waits for the start decision (img_valid,
+        // out_ready): none of them is in use in READY.
+        chunk_d  = '0;
+        gword_d  = '0;
+        neuron_d = '0;
+        // From the table: cur_* may still hold the previous layer in READY's first cycle.
+        last_chunk_d  = field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) == 32'd1;
+        last_gword_d  = field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) == 32'd1;
+        last_neuron_d = field(deltamac_net_pkg::LAYER_N_OUT, layer_q) == 32'd1;
+        if (layer_first_q) begin
+          delta_addr_d  = '0;
+          ref_addr_d    = '0;
+          neuron_addr_d = '0;
+        end
         if (start) begin
-          state_d  = RUN;
-          chunk_d  = '0;
-          gword_d  = '0;
-          neuron_d = '0;
-          // From the table: cur_last_* may still hold the previous layer in READY's first cycle.
-          last_chunk_d  = field(deltamac_net_pkg::LAYER_CHUNKS, layer_q) == 32'd1;
-          last_gword_d  = field(deltamac_net_pkg::LAYER_GROUP_WORDS, layer_q) == 32'd1;
-          last_neuron_d = field(deltamac_net_pkg::LAYER_N_OUT, layer_q) == 32'd1;
-          if (layer_q == '0) begin
-            delta_addr_d  = '0;
-            ref_addr_d    = '0;
-            neuron_addr_d = '0;
-          end
+          state_d = RUN;
         end
       end
       RUN: begin
@@ -265,6 +269,8 @@ module deltamac_sequencer #(
       last_chunk_q  <= 1'b0;
       last_gword_q  <= 1'b0;
       last_neuron_q <= 1'b0;
+      layer_first_q <= 1'b1;
+      layer_last_q  <= NUM_LAYERS == 1;
     end else begin
       state_q       <= state_d;
       layer_q       <= layer_d;
@@ -277,10 +283,12 @@ module deltamac_sequencer #(
       last_chunk_q  <= last_chunk_d;
       last_gword_q  <= last_gword_d;
       last_neuron_q <= last_neuron_d;
+      layer_first_q <= layer_d == '0;
+      layer_last_q  <= layer_d == LAYER_W'(NUM_LAYERS - 1);
     end
   end
 
-  assign img_release   = issue && layer_q == '0 && last_chunk && last_neuron;
+  assign img_release   = issue && layer_first_q && last_chunk && last_neuron;
   assign out_claim     = start && cur_is_last;
   // Buffer reads are requested a cycle ahead, from the next state: the word issued next cycle.
   assign in_rd_en_next    = state_d == RUN && layer_d == '0;

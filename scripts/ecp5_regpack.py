@@ -178,74 +178,70 @@ def pack_dp16kd(netlist: Netlist, name: str, stats: PackStats) -> None:
         stats.flip_flops_removed += len(ffs)
 
 
-def _pack_mult_inputs(netlist: Netlist, name: str, clock_enable: list) -> list[str] | None:
-    """Flip-flops feeding A and B (only this multiplier), rewired to their D inputs; None if not packable."""
-    pins = [f"{side}{i}" for side in "AB" for i in range(18)]
-    ffs, rewire = set(), {}
-    for pin in pins:
+def _mult_input_flip_flops(netlist: Netlist, name: str) -> tuple[dict, list[str], tuple] | None:
+    """The flip-flops feeding A and B of a multiplier and nothing else, if all of it is packable.
+
+    Returns ({pin: flip-flop D bit}, flip-flop names, (clock, enable)), or None.
+    """
+    rewire, ffs, controls = {}, set(), set()
+    for pin in [f"{side}{i}" for side in "AB" for i in range(18)]:
         bit = netlist.bit(name, pin)
         if bit is None or _is_const(bit):
             continue
         driver = netlist.driver.get(bit)
-        if driver is None or driver[1] != "Q":
-            return None
-        info = netlist.plain_ff(driver[0])
+        info = netlist.plain_ff(driver[0]) if driver and driver[1] == "Q" else None
         if info is None or any(sink[0] != name for sink in netlist.sinks[bit]):
             return None
-        clock_enable.append(info)
+        controls.add(info)
         ffs.add(driver[0])
         rewire[pin] = netlist.bit(driver[0], "DI")
-    if not ffs or len(set(clock_enable)) != 1:
+    if len(controls) != 1:
         return None
-    for pin, bit in rewire.items():
-        netlist.connect(name, pin, bit)
-    return sorted(ffs)
+    return rewire, sorted(ffs), controls.pop()
 
 
 def pack_mult(netlist: Netlist, name: str, stats: PackStats) -> None:
-    cell = netlist.cells[name]
-    params = cell["parameters"]
+    params = netlist.cells[name]["parameters"]
     if any(str(params.get(f"REG_{reg}_CLK", "NONE")) != "NONE" for reg in ("INPUTA", "INPUTB", "PIPELINE", "OUTPUT")):
         return
-    clock_enable: list = []
-    inputs = _pack_mult_inputs(netlist, name, clock_enable)
+    controls = None  # (clock, enable) shared by every packed register of this multiplier
+    inputs = _mult_input_flip_flops(netlist, name)
     if inputs is None:
         stats.skipped["mult18x18d_inputs"] += 1
-        clock_enable = []
     else:
-        netlist.remove(inputs)
+        rewire, ffs, controls = inputs
+        for pin, bit in rewire.items():
+            netlist.connect(name, pin, bit)
+        netlist.remove(ffs)
         params["REG_INPUTA_CLK"] = params["REG_INPUTB_CLK"] = "CLK0"
         stats.mult_input_regs += 1
-        stats.flip_flops_removed += len(inputs)
-    packed_levels = []
-    for level in ("PIPELINE", "OUTPUT"):
+        stats.flip_flops_removed += len(ffs)
+    levels = 0  # register levels behind P: the first is the pipeline, the second the output register
+    while levels < 2:
         outputs = {f"P{i}": netlist.bit(name, f"P{i}") for i in range(36)}
-        clock = clock_enable[0][0] if clock_enable else None
-        if clock is None:  # no input registers: take the clock of the flip-flops behind P
-            ff = next((netlist.single_ff_sink(b) for b in outputs.values() if netlist.single_ff_sink(b)), None)
-            clock = netlist.plain_ff(ff)[0] if ff and netlist.plain_ff(ff) else None
+        first_ff = next((ff for ff in map(netlist.single_ff_sink, outputs.values()) if ff), None)
+        info = netlist.plain_ff(first_ff) if first_ff else None
+        clock = controls[0] if controls else info[0] if info else None
         found = _follow_register(netlist, outputs, clock) if clock is not None else None
-        if found is None or (clock_enable and found[1] != clock_enable[0][1]):
+        if found is None or (controls and found[1] != controls[1]):
             break
         new_bits, enable, ffs = found
         for pin, bit in new_bits.items():
             netlist.connect(name, pin, bit)
         netlist.remove(ffs)
-        clock_enable.append((clock, enable))
-        packed_levels.append(level)
+        controls = (clock, enable)
+        levels += 1
         stats.flip_flops_removed += len(ffs)
-    if len(packed_levels) == 1:  # a single level behind the multiplier is its output register
-        packed_levels = ["OUTPUT"]
+    packed_levels = {0: [], 1: ["OUTPUT"], 2: ["PIPELINE", "OUTPUT"]}[levels]
     for level in packed_levels:
         params[f"REG_{level}_CLK"] = "CLK0"
     stats.mult_pipeline_regs += packed_levels.count("PIPELINE")
     stats.mult_output_regs += packed_levels.count("OUTPUT")
     if not packed_levels:
         stats.skipped["mult18x18d_outputs"] += 1
-    if clock_enable:
-        clock, enable = clock_enable[0]
-        netlist.connect(name, "CLK0", clock)
-        netlist.connect(name, "CE0", enable)
+    if controls:
+        netlist.connect(name, "CLK0", controls[0])
+        netlist.connect(name, "CE0", controls[1])
         netlist.connect(name, "RST0", ZERO)
 
 
