@@ -77,7 +77,7 @@ module deltamac_input_stage #(
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
-  logic             img_valid_q;          // (ready_q & rd_sel) != 0, registered from the next state
+  logic             img_valid_q, img_valid_d;  // (ready_q & rd_sel) != 0, registered from the next state
 
   logic       beat, store, complete, wr_done;
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
@@ -89,6 +89,13 @@ module deltamac_input_stage #(
   assign beat          = s_axis_tvalid && s_axis_tready;
   assign store         = beat && !discard_q;
   assign complete      = last_q && s_axis_tlast;  // with store: the image's last pixel
+
+  // The next img_valid with img_release as the last select (it comes from the sequencer): the
+  // slot read next is the other one after a release, whose ready bit the release does not clear.
+  logic ready_cur_d, ready_other_d;  // next ready bit of the slot read now / of the other slot
+  assign ready_cur_d   = ((ready_q & rd_sel) != 2'b00) || (wr_done && done_slot_q == rd_slot_q);
+  assign ready_other_d = ((ready_q & ~rd_sel) != 2'b00) || (wr_done && done_slot_q != rd_slot_q);
+  assign img_valid_d   = img_release ? ready_other_d : ready_cur_d;
 
   always_comb begin
     pix_d       = pix_q;
@@ -160,7 +167,7 @@ module deltamac_input_stage #(
       rd_slot_q   <= rd_slot_d;
       dropped_q   <= dropped_d;
       error_q     <= error_d;
-      img_valid_q <= (ready_d & {rd_slot_d, !rd_slot_d}) != 2'b00;
+      img_valid_q <= img_valid_d;
     end
   end
 
