@@ -4,6 +4,7 @@ CLK_PERIOD_NS ?= 10.0
 ECP5_DEVICE   ?= 25k
 ECP5_PACKAGE  ?= CABGA256
 ECP5_FREQ     ?= 150
+ECP5_SEEDS    ?= 1 2 3
 IP_VERSION    ?= 0.1
 VIVADO        ?= vivado
 VIVADO_DIR    := $(BUILD)/vivado
@@ -14,9 +15,9 @@ synth: setup ## Yosys synth_xilinx -family xc7 of deltamac_top on build/<config>
 	@echo "[fpga] yosys synth_xilinx of deltamac_top with the ROMs of $(BUILD)"
 	$(PY) -m scripts.open_flow synth --build $(BUILD)
 
-pnr: setup ## Yosys synth_ecp5 + nextpnr-ecp5 (ECP5_DEVICE, ECP5_PACKAGE, ECP5_FREQ MHz) on build/<config>: build/<config>/pnr_ecp5.json (Fmax)
+pnr: setup ## Yosys synth_ecp5 + nextpnr-ecp5 (ECP5_DEVICE, ECP5_PACKAGE, ECP5_FREQ MHz, ECP5_SEEDS) on build/<config>: build/<config>/pnr_ecp5.json (worst Fmax)
 	@echo "[fpga] yosys synth_ecp5 + nextpnr-ecp5 of deltamac_top with the ROMs of $(BUILD)"
-	$(PY) -m scripts.open_flow pnr --build $(BUILD) --device $(ECP5_DEVICE) --package $(ECP5_PACKAGE) --freq $(ECP5_FREQ)
+	$(PY) -m scripts.open_flow pnr --build $(BUILD) --device $(ECP5_DEVICE) --package $(ECP5_PACKAGE) --freq $(ECP5_FREQ) --seeds $(ECP5_SEEDS)
 
 lint-board: setup ## verilator --lint-only -Wall of the UART board example top (with the package of build/<config>)
 	@echo "[fpga] verilator lint of deltamac_uart_top (deltamac.core target board, $(BUILD))"

@@ -1,7 +1,7 @@
 """The deltamac.core file (FuseSoC CAPI2) as the single source of the FPGA file lists.
 
-Every flow reads its sources from here: the Yosys drivers (scripts/synth_yosys.py,
-scripts/pnr_ecp5.py), the Vivado TCL (through the Tcl file written by `python -m
+Every flow reads its sources from here: the Yosys / nextpnr driver (scripts/open_flow.py),
+the Vivado TCL (through the Tcl file written by `python -m
 scripts.corefile tcl`), and the tests. `build/s15/` in the core file stands for the export
 directory of a network (`build/<config>/`, ARCHITECTURE.md section 4) and is replaced by the
 directory asked for.

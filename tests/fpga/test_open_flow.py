@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.open_flow import XC7S15, synth_xc7, xc7_counts
+from scripts.open_flow import XC7S15, pnr_ecp5, synth_xc7, xc7_counts
 
 
 def test_xc7_counts_judges_the_xc7s15() -> None:
@@ -36,3 +36,20 @@ def test_yosys_synth_xilinx_small_network(small_export: Path) -> None:
     assert report["ramb18e1"] + report["ramb36e1"] > 0, "no ROM mapped to block RAM"
     assert report["lut"] > 0 and report["ff"] > 0
     assert report["fits_xc7s15"] is True and report["xc7s15_limits"] == XC7S15
+
+
+@pytest.mark.slow
+def test_ecp5_place_and_route_small_network(small_export: Path) -> None:
+    """Yosys synth_ecp5, register packing and nextpnr-ecp5 on a small export: the lane multipliers'
+    registers and the delta ROM's output register are packed, and nextpnr reports an Fmax."""
+    out = small_export / "pnr_ecp5.json"
+    report = pnr_ecp5(small_export, out, "25k", "CABGA256", 150.0, [1])
+    assert json.loads(out.read_text()) == report
+    packing = report["register_packing"]
+    lanes = report["network"]["lanes"]
+    assert packing["mult18x18d_input_regs"] >= lanes, "lane multiplier operand registers not packed"
+    assert packing["mult18x18d_pipeline_regs"] >= lanes and packing["mult18x18d_output_regs"] >= lanes
+    assert packing["dp16kd_outreg_ports"] >= 1, "delta ROM output register not packed"
+    assert report["fmax_mhz"] > 0 and report["fmax_mhz_per_seed"] == {"1": report["fmax_mhz"]}
+    assert report["timing_met"] == (report["fmax_mhz"] >= 150.0)
+    assert report["utilization"]["MULT18X18D"]["used"] == lanes + 2
