@@ -109,43 +109,60 @@ module deltamac_output_stage #(
   // beats all three, where a first-of-image predecessor cuts the chain. On each arrival held
   // moves into max_q if it was the greater, x into held.
 
-  // Signed a > b as a balanced tree of (greater, equal) pairs in look-up tables: the ECP5 carry
-  // chain of a plain compare, with the feed-in and feed-out cells nextpnr adds, set the clock.
-  function automatic logic greater(input logic [ACC_BITS-1:0] a, input logic [ACC_BITS-1:0] b);
+  // Each compare is registered as {upper half greater, upper half equal, lower half greater},
+  // each half a balanced tree of (greater, equal) pairs in look-up tables, and combined behind
+  // the registers (x_greater): the ECP5 carry chain of a plain compare, with the feed-in and
+  // feed-out cells nextpnr adds, set the clock, and so did one tree over the whole width.
+  localparam int LO_BITS = ACC_BITS / 2;
+  localparam int HI_BITS = ACC_BITS - LO_BITS;
+
+  function automatic logic [2:0] compare(input logic [ACC_BITS-1:0] a, input logic [ACC_BITS-1:0] b);
     logic [ACC_BITS-1:0] gt, eq;  // per span starting at bit i: a > b, a == b on that span
     for (int i = 0; i < ACC_BITS; i++) begin
       // the sign bit inverted: signed order = unsigned order of the offset values
       gt[i] = (i == ACC_BITS - 1) ? (!a[i] && b[i]) : (a[i] && !b[i]);
       eq[i] = a[i] == b[i];
     end
-    for (int step = 1; step < ACC_BITS; step = step * 2) begin
-      for (int i = 0; i + step < ACC_BITS; i = i + 2 * step) begin
+    for (int step = 1; step < LO_BITS; step = step * 2) begin
+      for (int i = 0; i + step < LO_BITS; i = i + 2 * step) begin
         gt[i] = gt[i + step] || (eq[i + step] && gt[i]);
         eq[i] = eq[i + step] && eq[i];
       end
     end
-    greater = gt[0];
+    for (int step = 1; step < HI_BITS; step = step * 2) begin
+      for (int i = LO_BITS; i + step < ACC_BITS; i = i + 2 * step) begin
+        gt[i] = gt[i + step] || (eq[i + step] && gt[i]);
+        eq[i] = eq[i + step] && eq[i];
+      end
+    end
+    compare = {gt[LO_BITS], eq[LO_BITS], gt[0]};
+  endfunction
+
+  // a > b from compare(a, b)
+  function automatic logic greater(input logic [2:0] c);
+    greater = c[2] || (c[1] && c[0]);
   endfunction
 
   logic signed [ACC_BITS-1:0] x_logit_q, held_logit_q;
   logic [CLASS_W-1:0]         x_idx_q, held_idx_q;
   logic                       x_first_q, held_first_q, older_first_q;  // older: the last logit moved into max_q
-  logic                       x_gt_prev_q, x_gt_held_q, x_gt_max_q;     // x_logit_q > each of the three
+  logic [2:0]                 x_vs_prev_q, x_vs_held_q, x_vs_max_q;     // x_logit_q compared with each of the three
   logic                       held_greater_q;                           // held_logit_q beat every earlier logit
   logic                       x_greater;                                // x_logit_q beats every earlier logit
   logic [CLASS_W-1:0]         in_idx;                                   // index of in_logit_q
 
   assign in_idx    = in_first_q ? '0 : idx_q;
-  assign x_greater = x_first_q || (x_gt_prev_q && (held_first_q || (x_gt_held_q && (older_first_q || x_gt_max_q))));
+  assign x_greater = x_first_q || (greater(x_vs_prev_q)
+                                   && (held_first_q || (greater(x_vs_held_q) && (older_first_q || greater(x_vs_max_q)))));
 
   always_ff @(posedge clk) begin
     if (in_valid_q) begin
       x_logit_q      <= $signed(in_logit_q);
       x_idx_q        <= in_idx;
       x_first_q      <= in_first_q;
-      x_gt_prev_q    <= greater(in_logit_q, x_logit_q);
-      x_gt_held_q    <= greater(in_logit_q, held_logit_q);
-      x_gt_max_q     <= greater(in_logit_q, max_q);
+      x_vs_prev_q    <= compare(in_logit_q, x_logit_q);
+      x_vs_held_q    <= compare(in_logit_q, held_logit_q);
+      x_vs_max_q     <= compare(in_logit_q, max_q);
       held_logit_q   <= x_logit_q;
       held_idx_q     <= x_idx_q;
       held_first_q   <= x_first_q;
