@@ -184,7 +184,8 @@ module deltamac_sequencer #(
   logic last_gword_q, last_gword_d;
   logic last_neuron_q, last_neuron_d;
   logic issue, last_chunk, last_neuron, last_gword, start;
-  assign issue       = state_q == RUN;
+  logic issue_q, img_release_q;  // state_q == RUN; the issued word is layer 0's last (both registered ahead)
+  assign issue       = issue_q;
   assign last_chunk  = last_chunk_q;
   assign last_neuron = last_neuron_q;
   assign last_gword  = last_gword_q;
@@ -271,6 +272,8 @@ module deltamac_sequencer #(
       last_neuron_q <= 1'b0;
       layer_first_q <= 1'b1;
       layer_last_q  <= NUM_LAYERS == 1;
+      issue_q       <= 1'b0;
+      img_release_q <= 1'b0;
     end else begin
       state_q       <= state_d;
       layer_q       <= layer_d;
@@ -285,17 +288,35 @@ module deltamac_sequencer #(
       last_neuron_q <= last_neuron_d;
       layer_first_q <= layer_d == '0;
       layer_last_q  <= layer_d == LAYER_W'(NUM_LAYERS - 1);
+      issue_q       <= state_d == RUN;
+      img_release_q <= state_d == RUN && layer_d == '0 && last_chunk_d && last_neuron_d;
     end
   end
 
-  assign img_release   = issue && layer_first_q && last_chunk && last_neuron;
+  assign img_release   = img_release_q;
   assign out_claim     = start && cur_is_last;
   // Buffer reads are requested a cycle ahead, from the next state: the word issued next cycle.
+  // The word address comes from a copy of the word counter (kept apart from chunk_q by `keep`)
+  // whose next value feeds only the buffers' address registers, so that their spread does not
+  // stretch chunk_q's own loop.
+  (* keep *) logic [WORD_AW-1:0] rd_chunk_q;
+  logic [WORD_AW-1:0]            rd_chunk_d;
+
+  assign rd_chunk_d = state_q != RUN || last_chunk ? '0 : rd_chunk_q + WORD_AW'(1);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      rd_chunk_q <= '0;
+    end else begin
+      rd_chunk_q <= rd_chunk_d;
+    end
+  end
+
   assign in_rd_en_next    = state_d == RUN && layer_d == '0;
-  assign in_rd_addr_next  = IN_AW'(chunk_d);
+  assign in_rd_addr_next  = IN_AW'(rd_chunk_d);
   assign hid_rd_en_next   = state_d == RUN && layer_d != '0;
   assign hid_rd_bank_next = !layer_d[0];
-  assign hid_rd_addr_next = HID_AW'(chunk_d);
+  assign hid_rd_addr_next = HID_AW'(rd_chunk_d);
   assign rom_rd_en     = issue;
   assign delta_rd_addr = delta_addr_q;
   assign ref_rd_addr   = ref_addr_q;
