@@ -9,7 +9,7 @@
 // i.e. t = x >>> (k-1), y = (t + 1) >>> 1, which needs no 2**(k-1) constant wider than x and is
 // exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
 //
-// Pipeline, one neuron per cycle, LATENCY = 9 cycles from in_valid to out_valid:
+// Pipeline, one neuron per cycle, LATENCY = 10 cycles from in_valid to out_valid:
 //   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A1/B1 registers)
 //   stage 2: sum and M registered again                              (DSP A2/B2 registers)
 //   stage 3: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
@@ -22,7 +22,8 @@
 //   stage 6: product >>> the multiple-of-8 part of k-1                (shifter only)
 //   stage 7: t = that >>> the rest of k-1 (0..7)                       (shifter only)
 //   stage 8: y = (t + 1) >>> 1                                        (one adder)
-//   stage 9: saturate y to [lo, hi] (sign / upper-bit tests, no adder)
+//   stage 9: range tests of y registered (sign, upper bits all equal / any set)
+//   stage 10: saturate y to [lo, hi] (a select on the registered tests)
 // The registers of stages 3 and 4 have one load each, so they can go inside the multiplier
 // blocks (DSP48E1 M and P; MULT18X18D pipeline and output registers, see
 // scripts/ecp5_regpack.py).
@@ -51,7 +52,7 @@ module deltamac_requant #(
 );
 
   // Cycles from in_valid to out_valid.
-  localparam int LATENCY = 9;
+  localparam int LATENCY = 10;
   // Low bits of k-1 shifted in stage 7 (the rest in stage 6): two shallow shifters, not one deep.
   localparam int FINE_BITS = SHIFT_BITS < 3 ? SHIFT_BITS : 3;
   // Exact width of (acc + bias) * M.
@@ -78,9 +79,9 @@ module deltamac_requant #(
   // Control and per-neuron operands travelling with the data.
   logic [LATENCY-1:0]            valid_q;
   logic [LATENCY*USER_WIDTH-1:0] user_q;
-  logic [8*ACC_BITS-1:0]         logit_q;   // stages 2..9
+  logic [9*ACC_BITS-1:0]         logit_q;   // stages 2..10
   logic [6*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..6
-  logic [8-1:0]                  signed_q;  // stages 1..8
+  logic [9-1:0]                  signed_q;  // stages 1..9
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -98,12 +99,12 @@ module deltamac_requant #(
   always_ff @(posedge clk) begin
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
     shift_q  <= (6*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
-    signed_q <= 8'({signed_q, in_out_signed});
+    signed_q <= 9'({signed_q, in_out_signed});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
     sum_q2   <= sum_q;
     mult_q2  <= mult_q;
-    logit_q  <= (8*ACC_BITS)'({logit_q, sum_q});
+    logit_q  <= (9*ACC_BITS)'({logit_q, sum_q});
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -182,31 +183,35 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 9: saturate. Signed: in range iff bits [PROD_BITS-1 : ACT_BITS-1] are all equal.
-  // Unsigned: negative -> 0; any bit in [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
-  logic                rnd_signed;     // clamp (1) or relu (0) for this neuron
-  logic                rnd_negative;   // y < 0
-  logic                signed_over;    // y outside the signed ACT_BITS range
-  logic                unsigned_over;  // y >= 2**ACT_BITS (when y >= 0)
-  logic [ACT_BITS-1:0] rnd_low;        // y's low ACT_BITS bits (y when in range)
+  // Stages 9-10: range tests registered, then saturate. Signed: in range iff bits
+  // [PROD_BITS-1 : ACT_BITS-1] are all equal. Unsigned: negative -> 0; any bit in
+  // [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
+  logic                rnd_signed;       // clamp (1) or relu (0) for this neuron
+  logic                rnd_negative_q;   // y < 0
+  logic                signed_over_q;    // y outside the signed ACT_BITS range
+  logic                unsigned_over_q;  // y >= 2**ACT_BITS (when y >= 0)
+  logic [ACT_BITS-1:0] rnd_low_q;        // y's low ACT_BITS bits (y when in range)
   logic [ACT_BITS-1:0] act_d;
   logic [ACT_BITS-1:0] act_q;
 
-  assign rnd_signed    = signed_q[7];
-  assign rnd_negative  = rounded_q[PROD_BITS-1];
-  assign signed_over   = rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rnd_negative}};
-  assign unsigned_over = |rounded_q[PROD_BITS-2:ACT_BITS];
-  assign rnd_low       = rounded_q[ACT_BITS-1:0];
+  always_ff @(posedge clk) begin
+    rnd_negative_q  <= rounded_q[PROD_BITS-1];
+    signed_over_q   <= rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rounded_q[PROD_BITS-1]}};
+    unsigned_over_q <= |rounded_q[PROD_BITS-2:ACT_BITS];
+    rnd_low_q       <= rounded_q[ACT_BITS-1:0];
+  end
+
+  assign rnd_signed = signed_q[8];
 
   always_comb begin
-    act_d = rnd_low;
+    act_d = rnd_low_q;
     if (rnd_signed) begin
-      if (signed_over) begin
-        act_d = {rnd_negative, {(ACT_BITS-1){!rnd_negative}}};
+      if (signed_over_q) begin
+        act_d = {rnd_negative_q, {(ACT_BITS-1){!rnd_negative_q}}};
       end
-    end else if (rnd_negative) begin
+    end else if (rnd_negative_q) begin
       act_d = '0;
-    end else if (unsigned_over) begin
+    end else if (unsigned_over_q) begin
       act_d = '1;
     end
   end
@@ -217,7 +222,7 @@ module deltamac_requant #(
 
   assign out_valid = valid_q[LATENCY-1];
   assign out_act   = act_q;
-  assign out_logit = logit_q[8*ACC_BITS-1 -: ACC_BITS];
+  assign out_logit = logit_q[9*ACC_BITS-1 -: ACC_BITS];
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
 endmodule
