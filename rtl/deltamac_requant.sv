@@ -11,7 +11,7 @@
 //
 // Pipeline, one neuron per cycle, LATENCY = 10 cycles from in_valid to out_valid:
 //   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A1/B1 registers)
-//   stage 2: sum and M registered again                              (DSP A2/B2 registers)
+//   stage 2: each chunk of sum and M registered again, per chunk      (DSP A2/B2 registers)
 //   stage 3: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
 //            chunk of at most CHUNK_BITS + 1 bits, each times M (an 18 x 18 signed multiplier
 //            per chunk: MULT18X18D, DSP48E1; the DSP M register)
@@ -24,8 +24,8 @@
 //   stage 8: y = (t + 1) >>> 1                                        (one adder)
 //   stage 9: range tests of y registered (sign, upper bits all equal / any set)
 //   stage 10: saturate y to [lo, hi] (a select on the registered tests)
-// The registers of stages 3 and 4 have one load each, so they can go inside the multiplier
-// blocks (DSP48E1 M and P; MULT18X18D pipeline and output registers, see
+// The registers of stages 2 to 4 have one load each, so they can go inside the multiplier
+// blocks (DSP48E1 A2/B2, M and P; MULT18X18D input, pipeline and output registers, see
 // scripts/ecp5_regpack.py).
 
 module deltamac_requant #(
@@ -92,9 +92,9 @@ module deltamac_requant #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stages 1-2: bias add, operands registered twice.
-  logic signed [ACC_BITS-1:0]  sum_q, sum_q2;
-  logic [MULT_BITS-1:0]        mult_q, mult_q2;
+  // Stage 1: bias add, M registered (stage 2, the operands registered again, is per chunk).
+  logic signed [ACC_BITS-1:0]  sum_q;
+  logic [MULT_BITS-1:0]        mult_q;
 
   always_ff @(posedge clk) begin
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
@@ -102,8 +102,6 @@ module deltamac_requant #(
     signed_q <= 9'({signed_q, in_out_signed});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
-    sum_q2   <= sum_q;
-    mult_q2  <= mult_q;
     logit_q  <= (9*ACC_BITS)'({logit_q, sum_q});
   end
 
@@ -111,7 +109,9 @@ module deltamac_requant #(
   // Stages 3-5: product (acc + bias) * M from partial products. Chunk c (offset c * CHUNK_BITS)
   // goes, zero- (low chunks) or sign-extended (top chunk) and shifted into place, into the even
   // or the odd operand; its bits there are disjoint from every other chunk's of the same parity,
-  // so each operand is an OR (wiring) and only one adder joins them.
+  // so each operand is an OR (wiring) and only one adder joins them. Each chunk registers its
+  // own copy of its operands (stage 2): a multiplier's operand registers then have no other
+  // load and go inside it (DSP48E1 A2/B2; MULT18X18D input registers in scripts/ecp5_regpack.py).
   for (genvar c = 0; c <= LOW_CHUNKS; c++) begin : gen_chunk
     localparam int OFFSET = c * CHUNK_BITS;
     logic [PROD_BITS-1:0] placed;   // partial product << OFFSET at PROD_BITS
@@ -121,19 +121,25 @@ module deltamac_requant #(
     if (c < LOW_CHUNKS) begin : gen_low
       (* use_dsp = "yes" *)
       logic [CHUNK_BITS+MULT_BITS-1:0] pp_q, pp_q2;  // unsigned chunk * M (exact)
+      logic [CHUNK_BITS-1:0]           chunk_q2;
+      logic [MULT_BITS-1:0]            mult_q2;
       always_ff @(posedge clk) begin
-        pp_q  <= sum_q2[OFFSET +: CHUNK_BITS] * mult_q2;
-        pp_q2 <= pp_q;
+        chunk_q2 <= sum_q[OFFSET +: CHUNK_BITS];
+        mult_q2  <= mult_q;
+        pp_q     <= chunk_q2 * mult_q2;
+        pp_q2    <= pp_q;
       end
       assign placed = PROD_BITS'(pp_q2) << OFFSET;
     end else begin : gen_top
       (* use_dsp = "yes" *)
       logic signed [TOP_BITS+MULT_BITS-1:0] pp_q, pp_q2;  // signed top chunk * M (exact)
-      logic signed [TOP_BITS-1:0]           chunk;
-      assign chunk = sum_q2[ACC_BITS-1 -: TOP_BITS];
+      logic signed [TOP_BITS-1:0]           chunk_q2;
+      logic [MULT_BITS-1:0]                 mult_q2;
       always_ff @(posedge clk) begin
-        pp_q  <= (TOP_BITS+MULT_BITS)'(chunk * $signed({1'b0, mult_q2}));
-        pp_q2 <= pp_q;
+        chunk_q2 <= sum_q[ACC_BITS-1 -: TOP_BITS];
+        mult_q2  <= mult_q;
+        pp_q     <= (TOP_BITS+MULT_BITS)'(chunk_q2 * $signed({1'b0, mult_q2}));
+        pp_q2    <= pp_q;
       end
       assign placed = PROD_BITS'(pp_q2) << OFFSET;
     end
