@@ -18,7 +18,9 @@
 // Read side: one word per cycle. The request comes one cycle ahead (`rd_*_next`) and is
 // registered here, so the read happens in the next cycle and `rd_data` is valid two cycles after
 // `rd_en_next`. Distributed RAM gets one address register per lane (kept apart by `keep`), so
-// that no single flip-flop drives the address of every LUT RAM of the word.
+// that no single flip-flop drives the address of every LUT RAM of the word; block RAM reads at
+// the request and holds the word in its output register (RAMB18 DO_REG, DP16KD OUTREG), so that
+// no block RAM clock-to-out stands in front of the logic that uses rd_data.
 // One memory of 2 * 2**ADDR_W words: the bank is the address MSB (distributed: one memory per
 // lane). DISTRIBUTED selects block RAM or distributed (LUT) RAM through the ram_style attribute,
 // which Vivado and Yosys both honour.
@@ -175,8 +177,8 @@ module deltamac_act_buffer #(
       end
     end
   end else begin : gen_block
-    logic            rd_en_q;
-    logic [ADDR_W:0] rd_addr_q;  // {bank, word}
+    logic              rd_en_q;
+    logic [WORD_W-1:0] rd_word_q;  // the block RAM's read register; rd_data is its output register
     (* ram_style = "block" *)
     logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
 
@@ -186,15 +188,17 @@ module deltamac_act_buffer #(
       end else begin
         rd_en_q <= rd_en_next;
       end
-      rd_addr_q <= {rd_bank_next, rd_addr_next};
     end
 
     always_ff @(posedge clk) begin
       if (mem_we_q) begin
         mem[mem_addr_q] <= word_q;
       end
+      if (rd_en_next) begin
+        rd_word_q <= mem[{rd_bank_next, rd_addr_next}];
+      end
       if (rd_en_q) begin
-        rd_data <= mem[rd_addr_q];
+        rd_data <= rd_word_q;
       end
     end
   end
