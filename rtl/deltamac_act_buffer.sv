@@ -179,7 +179,9 @@ module deltamac_act_buffer #(
   end else begin : gen_block
     logic              rd_en_q;
     logic [WORD_W-1:0] rd_word_q;  // the block RAM's read register; rd_data is its output register
-    (* ram_style = "block" *)
+    // no_rw_check: a word is never read in the cycle it is written (reads start after wr_done),
+    // so Yosys needs no read-during-write bypass behind the block RAM.
+    (* ram_style = "block", no_rw_check *)
     logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
 
     always_ff @(posedge clk) begin
