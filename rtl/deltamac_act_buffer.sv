@@ -153,12 +153,14 @@ module deltamac_act_buffer #(
   // Stage 3: memory write; registered read.
   if (DISTRIBUTED != 0) begin : gen_distributed
     for (genvar p = 0; p < LANES; p++) begin : gen_lane_mem
+      // keep on the signals (Vivado) and on the process (Yosys, whose opt_merge would otherwise
+      // merge the identical registers of all lanes back into one)
       (* keep *) logic            rd_en_q;
       (* keep *) logic [ADDR_W:0] rd_addr_q;  // {bank, word}
       (* ram_style = "distributed" *)
       logic [ACT_BITS-1:0] mem [2**(ADDR_W+1)];
 
-      always_ff @(posedge clk) begin
+      (* keep *) always_ff @(posedge clk) begin
         if (rst) begin
           rd_en_q <= 1'b0;
         end else begin

@@ -304,7 +304,7 @@ module deltamac_sequencer #(
 
   assign rd_chunk_d = state_q != RUN || last_chunk ? '0 : rd_chunk_q + WORD_AW'(1);
 
-  always_ff @(posedge clk) begin
+  (* keep *) always_ff @(posedge clk) begin
     if (rst) begin
       rd_chunk_q <= '0;
     end else begin
