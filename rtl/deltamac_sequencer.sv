@@ -191,6 +191,11 @@ module deltamac_sequencer #(
   assign last_gword  = last_gword_q;
   assign start       = state_q == READY && cur_start_ok;
 
+  // A word is issued in the next cycle (state_d == RUN, written out: the layer starts, or the
+  // current one goes on). The layer of that word is layer_q, which changes only on leaving RUN.
+  logic issue_next;
+  assign issue_next = start || (issue && !(last_chunk && last_neuron));
+
   always_comb begin
     state_d       = state_q;
     layer_d       = layer_q;
@@ -288,8 +293,8 @@ module deltamac_sequencer #(
       last_neuron_q <= last_neuron_d;
       layer_first_q <= layer_d == '0;
       layer_last_q  <= layer_d == LAYER_W'(NUM_LAYERS - 1);
-      issue_q       <= state_d == RUN;
-      img_release_q <= state_d == RUN && layer_d == '0 && last_chunk_d && last_neuron_d;
+      issue_q       <= issue_next;
+      img_release_q <= issue_next && layer_first_q && last_chunk_d && last_neuron_d;
     end
   end
 
@@ -312,10 +317,10 @@ module deltamac_sequencer #(
     end
   end
 
-  assign in_rd_en_next    = state_d == RUN && layer_d == '0;
+  assign in_rd_en_next    = issue_next && layer_first_q;
   assign in_rd_addr_next  = IN_AW'(rd_chunk_d);
-  assign hid_rd_en_next   = state_d == RUN && layer_d != '0;
-  assign hid_rd_bank_next = !layer_d[0];
+  assign hid_rd_en_next   = issue_next && !layer_first_q;
+  assign hid_rd_bank_next = !layer_q[0];
   assign hid_rd_addr_next = HID_AW'(rd_chunk_d);
   assign rom_rd_en     = issue;
   assign delta_rd_addr = delta_addr_q;
