@@ -302,18 +302,19 @@ module deltamac_sequencer #(
   assign out_claim     = start && cur_is_last;
   // Buffer reads are requested a cycle ahead, from the next state: the word issued next cycle.
   // The word address comes from a copy of the word counter (kept apart from chunk_q by `keep`)
-  // whose next value feeds only the buffers' address registers, so that their spread does not
-  // stretch chunk_q's own loop.
-  (* keep *) logic [WORD_AW-1:0] rd_chunk_q;
+  // whose next value feeds only the buffers' address registers (or block RAM address), so that
+  // their spread does not stretch chunk_q's own loop. The copy holds the word after the one
+  // issued now, so no adder lies on the way to the buffers.
+  (* keep *) logic [WORD_AW-1:0] rd_chunk_after_q;
   logic [WORD_AW-1:0]            rd_chunk_d;
 
-  assign rd_chunk_d = state_q != RUN || last_chunk ? '0 : rd_chunk_q + WORD_AW'(1);
+  assign rd_chunk_d = state_q != RUN || last_chunk ? '0 : rd_chunk_after_q;
 
   (* keep *) always_ff @(posedge clk) begin
     if (rst) begin
-      rd_chunk_q <= '0;
+      rd_chunk_after_q <= WORD_AW'(1);
     end else begin
-      rd_chunk_q <= rd_chunk_d;
+      rd_chunk_after_q <= rd_chunk_d + WORD_AW'(1);
     end
   end
 
