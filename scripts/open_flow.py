@@ -171,16 +171,20 @@ def _nextpnr() -> str:
 
 
 def _place_and_route(netlist: Path, work: Path, device: str, package: str, freq_mhz: float, seed: int) -> dict:
-    """One nextpnr-ecp5 run; returns its report (log and report JSON in work/)."""
+    """One nextpnr-ecp5 run in work/ (netlist, log and report JSON there); returns its report.
+
+    The paths are given relative to work/: YoWASP's sandbox maps /tmp to a private directory, so
+    an absolute path under /tmp (a checkout there) would not be the real file.
+    """
     report_path = work / f"nextpnr_seed{seed}.json"
     log_path = work / f"nextpnr_seed{seed}.log"
     cmd = [
-        _nextpnr(), f"--{device}", "--package", package, "--json", str(netlist), "--freq", str(freq_mhz),
-        "--seed", str(seed), "--report", str(report_path), "--log", str(log_path), "--quiet",
+        _nextpnr(), f"--{device}", "--package", package, "--json", netlist.name, "--freq", str(freq_mhz),
+        "--seed", str(seed), "--report", report_path.name, "--log", log_path.name, "--quiet",
         "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
     ]
-    print(f"[open_flow] {' '.join(cmd)}", flush=True)
-    result = subprocess.run(cmd, check=False)
+    print(f"[open_flow] (in {work}) {' '.join(cmd)}", flush=True)
+    result = subprocess.run(cmd, check=False, cwd=work)
     if result.returncode != 0:
         raise RuntimeError(f"nextpnr-ecp5 failed (exit {result.returncode}); see {log_path}")
     report = json.loads(report_path.read_text())
