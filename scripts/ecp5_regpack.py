@@ -120,6 +120,10 @@ class Netlist:
             return None
         return self.bit(name, "CLK"), enable
 
+    def used(self, bit) -> bool:
+        """bit is a net with at least one load."""
+        return not _is_const(bit) and bool(self.sinks.get(bit))
+
     def single_ff_sink(self, bit) -> str | None:
         """The flip-flop whose DI is the only sink of bit, if that is so."""
         if _is_const(bit):
@@ -130,30 +134,25 @@ class Netlist:
         return None
 
 
-def _used(netlist: Netlist, bits: list) -> list:
-    return [b for b in bits if not _is_const(b) and netlist.sinks.get(b)]
+def _follow_register(netlist: Netlist, outputs: dict[str, object], clock=None) -> tuple[dict, tuple, list] | None:
+    """For output pins -> bits: the flip-flops directly behind every used one, if packable: one
+    shared (clock, enable), with the given clock if there is one.
 
-
-def _follow_register(netlist: Netlist, outputs: dict[str, object], clock) -> tuple[dict, object, list] | None:
-    """For output pins -> bits: the flip-flops directly behind every used one, if packable.
-
-    Returns ({pin: flip-flop Q bit}, shared enable, flip-flop names), or None.
+    Returns ({pin: flip-flop Q bit}, (clock, enable), flip-flop names), or None.
     """
-    used = {pin: bit for pin, bit in outputs.items() if not _is_const(bit) and netlist.sinks.get(bit)}
-    if not used:
-        return None
-    new_bits, enables, ffs = {}, set(), []
+    used = {pin: bit for pin, bit in outputs.items() if netlist.used(bit)}
+    new_bits, controls, ffs = {}, set(), []
     for pin, bit in used.items():
         ff = netlist.single_ff_sink(bit)
         info = netlist.plain_ff(ff) if ff else None
-        if info is None or info[0] != clock:
+        if info is None:
             return None
-        enables.add(info[1])
+        controls.add(info)
         new_bits[pin] = netlist.bit(ff, "Q")
         ffs.append(ff)
-    if len(enables) != 1:
+    if len(controls) != 1 or (clock is not None and next(iter(controls))[0] != clock):
         return None
-    return new_bits, enables.pop(), ffs
+    return new_bits, controls.pop(), ffs
 
 
 def pack_dp16kd(netlist: Netlist, name: str, stats: PackStats) -> None:
@@ -162,13 +161,13 @@ def pack_dp16kd(netlist: Netlist, name: str, stats: PackStats) -> None:
         if str(cell["parameters"].get(f"REGMODE_{port}", "NOREG")) != "NOREG":
             continue
         outputs = {f"DO{port}{i}": netlist.bit(name, f"DO{port}{i}") for i in range(18)}
-        if not _used(netlist, list(outputs.values())):
+        if not any(netlist.used(bit) for bit in outputs.values()):
             continue
         found = _follow_register(netlist, outputs, netlist.bit(name, f"CLK{port}"))
         if found is None or str(cell["parameters"].get(f"CLK{port}MUX", f"CLK{port}")) != f"CLK{port}":
             stats.skipped["dp16kd_port"] += 1
             continue
-        new_bits, enable, ffs = found
+        new_bits, (_, enable), ffs = found
         for pin, bit in new_bits.items():
             netlist.connect(name, pin, bit)
         netlist.connect(name, f"OCE{port}", enable)
@@ -219,17 +218,13 @@ def pack_mult(netlist: Netlist, name: str, stats: PackStats) -> None:
     levels = 0  # register levels behind P: the first is the pipeline, the second the output register
     while levels < 2:
         outputs = {f"P{i}": netlist.bit(name, f"P{i}") for i in range(36)}
-        first_ff = next((ff for ff in map(netlist.single_ff_sink, outputs.values()) if ff), None)
-        info = netlist.plain_ff(first_ff) if first_ff else None
-        clock = controls[0] if controls else info[0] if info else None
-        found = _follow_register(netlist, outputs, clock) if clock is not None else None
-        if found is None or (controls and found[1] != controls[1]):
+        found = _follow_register(netlist, outputs)
+        if found is None or (controls is not None and found[1] != controls):
             break
-        new_bits, enable, ffs = found
+        new_bits, controls, ffs = found
         for pin, bit in new_bits.items():
             netlist.connect(name, pin, bit)
         netlist.remove(ffs)
-        controls = (clock, enable)
         levels += 1
         stats.flip_flops_removed += len(ffs)
     packed_levels = {0: [], 1: ["OUTPUT"], 2: ["PIPELINE", "OUTPUT"]}[levels]
