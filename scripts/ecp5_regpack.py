@@ -240,9 +240,17 @@ def pack_mult(netlist: Netlist, name: str, stats: PackStats) -> None:
         netlist.connect(name, "RST0", ZERO)
 
 
+def top_modules(design: dict) -> list[str]:
+    """The modules Yosys marked as top (attribute top)."""
+    return [n for n, m in design.get("modules", {}).items() if str(m.get("attributes", {}).get("top", "0")).strip("0")]
+
+
 def pack(design: dict, top: str) -> PackStats:
     """Pack in place; returns what was packed."""
-    netlist = Netlist(design["modules"][top])
+    modules = design.get("modules", {})
+    if top not in modules:
+        raise ValueError(f"module {top!r} is not in the netlist (top: {', '.join(top_modules(design)) or 'none'})")
+    netlist = Netlist(modules[top])
     stats = PackStats()
     for name in sorted(netlist.cells):
         kind = netlist.cells[name]["type"] if name in netlist.cells else None
@@ -260,8 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", help="top module (default: the only module with attribute top)")
     args = parser.parse_args(argv)
     design = json.loads(args.netlist.read_text())
-    top = args.top or next(n for n, m in design["modules"].items() if str(m.get("attributes", {}).get("top", "0")).strip("0"))
-    stats = pack(design, top)
+    tops = top_modules(design)
+    if args.top is None and len(tops) != 1:
+        parser.error(f"{args.netlist}: {len(tops)} modules marked top; name the one to pack with --top")
+    stats = pack(design, args.top or tops[0])
     args.out.write_text(json.dumps(design))
     print(json.dumps(stats.as_dict(), indent=2))
     return 0

@@ -170,7 +170,8 @@ def _nextpnr() -> str:
     return path
 
 
-def _place_and_route(netlist: Path, work: Path, device: str, package: str, freq_mhz: float, seed: int) -> dict:
+def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, package: str, freq_mhz: float,
+                     seed: int) -> dict:
     """One nextpnr-ecp5 run in work/ (netlist, log and report JSON there); returns its report.
 
     The paths are given relative to work/: YoWASP's sandbox maps /tmp to a private directory, so
@@ -179,7 +180,7 @@ def _place_and_route(netlist: Path, work: Path, device: str, package: str, freq_
     report_path = work / f"nextpnr_seed{seed}.json"
     log_path = work / f"nextpnr_seed{seed}.log"
     cmd = [
-        _nextpnr(), f"--{device}", "--package", package, "--json", netlist.name, "--freq", str(freq_mhz),
+        nextpnr, f"--{device}", "--package", package, "--json", netlist.name, "--freq", str(freq_mhz),
         "--seed", str(seed), "--report", report_path.name, "--log", log_path.name, "--quiet",
         "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
     ]
@@ -198,7 +199,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     Fmax is the worst seed's (placement alone moves it by several per cent)."""
     target = resolve_target("default", build)
     require_files(target)
-    _nextpnr()
+    nextpnr = _nextpnr()  # missing: stop before the synthesis
     work = build / "ecp5"
     netlist = work / "synth_ecp5.json"
     packed = work / "packed_ecp5.json"
@@ -208,7 +209,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     packing = ecp5_regpack.pack(design, target.toplevel).as_dict()
     packed.write_text(json.dumps(design))
     print(f"[open_flow] register packing: {packing}", flush=True)
-    runs = {seed: _place_and_route(packed, work, device, package, freq_mhz, seed) for seed in seeds}
+    runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed) for seed in seeds}
     fmax = {seed: min(c["achieved"] for c in r["fmax"].values()) for seed, r in runs.items()}
     worst_seed = min(fmax, key=fmax.get)
     worst = runs[worst_seed]

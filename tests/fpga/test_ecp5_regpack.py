@@ -113,3 +113,18 @@ def test_multiplier_inputs_with_reset_stay(tmp_path: Path) -> None:
     assert stats.skipped["mult18x18d_inputs"] == 1
     assert mult["parameters"].get("REG_INPUTA_CLK", "NONE") == mult["parameters"].get("REG_INPUTB_CLK", "NONE") == "NONE"
     assert mult["parameters"]["REG_PIPELINE_CLK"] == mult["parameters"]["REG_OUTPUT_CLK"] == "CLK0"
+
+
+def test_unknown_top_is_named(tmp_path: Path) -> None:
+    design = synthesise(tmp_path, MULT_DESIGN.replace("`INPUT_REGS", "a2 <= a1; b2 <= b1;"))
+    with pytest.raises(ValueError, match="module 'deltamac_top' is not in the netlist \\(top: dut\\)"):
+        ecp5_regpack.pack(design, "deltamac_top")
+
+
+def test_cli_needs_a_top_when_none_is_marked(tmp_path: Path, capsys) -> None:
+    netlist = tmp_path / "none.json"
+    netlist.write_text(json.dumps({"modules": {"a": {"cells": {}}, "b": {"cells": {}}}}))
+    with pytest.raises(SystemExit):
+        ecp5_regpack.main([str(netlist), str(tmp_path / "out.json")])
+    assert "0 modules marked top; name the one to pack with --top" in capsys.readouterr().err
+    assert not (tmp_path / "out.json").exists()
