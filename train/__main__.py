@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--lanes", type=int, default=defaults.lanes)
     parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--distill", type=float, default=defaults.distill,
+                        help="QAT loss weight (0..1) of distillation from the trained float network")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
     parser.add_argument("--dataset", default=defaults.dataset)
@@ -50,7 +52,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         group=parse_group(args.group), epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
-        batch_size=args.batch_size, lr=args.lr, dataset=args.dataset, data_root=args.data_root,
+        batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset, data_root=args.data_root,
         build_root=args.build_root, threads=args.threads,
     )
 

@@ -22,6 +22,7 @@ SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
 DELTA_BITS_RANGE = (2, 8)
 PLAIN_WEIGHT_BITS_RANGE = (2, 8)
+RUN_PLACEMENT = ("build_root", "data_root", "threads")  # options that do not change what is trained
 DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
 
 
@@ -45,6 +46,7 @@ class RunConfig:
     limit_train: int | None = None
     batch_size: int = 256
     lr: float = 2e-3
+    distill: float = 0.0  # QAT loss weight of distillation from the trained float network (0..1)
     dataset: str = "fashion-mnist"
     data_root: str | None = None
     build_root: str = "build"
@@ -74,6 +76,8 @@ class RunConfig:
         for name in ("epochs", "lanes", "batch_size", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.distill <= 1.0:
+            raise ConfigError(f"--distill must be in 0..1, got {self.distill}")
         if self.float_epochs is not None and not 0 <= self.float_epochs <= self.epochs:
             raise ConfigError(f"--float-epochs must be in 0..{self.epochs}, got {self.float_epochs}")
         if self.limit_train is not None and self.limit_train < self.batch_size:
@@ -157,6 +161,11 @@ class RunConfig:
         data = asdict(self)
         data["hidden"] = list(self.hidden_sizes)
         return data
+
+    def recipe(self) -> dict:
+        """Every option that shapes the trained network: to_json without where files are or how
+        many threads run. Two runs with one recipe train the same network."""
+        return {key: value for key, value in self.to_json().items() if key not in RUN_PLACEMENT}
 
 
 def _check_range(what: str, value: int, bounds: tuple[int, int]) -> None:

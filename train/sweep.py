@@ -52,14 +52,16 @@ def sweep_configs(selection: bool = True) -> list[RunConfig]:
 
 
 def run_or_load(cfg: RunConfig, train: bool) -> dict | None:
-    """The run's report: read when it exists for these epochs, else trained (None if not train)."""
+    """The run's report: read when it exists for this recipe, else trained (None if not train)."""
     path = cfg.out_dir / REPORT
-    if path.exists():
+    stale = path.exists()
+    if stale:
         report = json.loads(path.read_text())
-        if report["epochs"] == cfg.epochs:
+        if report.get("recipe") == cfg.recipe():
             print(f"[sweep] {path} exists, skipping")
             return report
-    return run(cfg, resume=True).report if train else None
+        print(f"[sweep] {path} was trained with another recipe: {'retraining' if train else 'left out'}")
+    return run(cfg, resume=not stale).report if train else None
 
 
 def row(report: dict) -> dict:

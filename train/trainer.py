@@ -28,6 +28,7 @@ from train.net import DeltaMLP, predict_forward
 VALIDATION_IMAGES = 5000  # the last images of the training set, for model selection
 CALIBRATION_IMAGES = 5000
 LABEL_SMOOTHING = 0.1
+DISTILL_TEMPERATURE = 2.0
 WEIGHT_DECAY = 5e-4
 QAT_LR_FACTOR = 0.5  # quantisation-aware training fine-tunes a trained network
 FLOAT_BITS = 32
@@ -127,6 +128,7 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         shuffle.set_state(saved["shuffle"])
         state = saved["state"]
         log(f"[train] resuming {out} after epoch {state['epoch']}")
+    teacher = make_teacher(model, state, cfg)
     out.mkdir(parents=True, exist_ok=True)
     log(f"[train] {cfg.run_name} {cfg.topology_name} {cfg.delta_format.describe() if cfg.delta_format else 'float'} "
         f"seed={cfg.seed} -> {out}")
@@ -135,13 +137,14 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
     for epoch in range(state["epoch"], cfg.epochs):
         if epoch == n_float and not bool(model.quantizing):
             optimizer = begin_quantization(model, state, cfg, train_x, (val_x, val_y), (test_x, test_y), log)
+            teacher = make_teacher(model, state, cfg)
         started = time.perf_counter()
         quantizing = bool(model.quantizing)
         phase_epochs = cfg.epochs - n_float if quantizing else n_float
         phase_epoch = epoch - n_float if quantizing else epoch
         base_lr = cfg.lr * (QAT_LR_FACTOR if quantizing else 1.0)
-        loss = train_epoch(model, optimizer, train_x, train_y, cfg.batch_size, shuffle, base_lr,
-                           phase_epoch, phase_epochs, f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}")
+        loss = train_epoch(model, teacher, cfg.distill, optimizer, train_x, train_y, cfg.batch_size, shuffle,
+                           base_lr, phase_epoch, phase_epochs, f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}")
         val_acc = accuracy(quant_predict(model, val_x) if quantizing else predict_forward(model, val_x), val_y)
         state["train_seconds"] += time.perf_counter() - started
         state["history"].append({"epoch": epoch + 1, "phase": "qat" if quantizing else "float",
@@ -163,6 +166,7 @@ def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.opti
     """Keep the best float network, record its test accuracy, and switch to QAT with a fresh optimizer."""
     if state["best_model"] is not None:
         model.load_state_dict(state["best_model"])
+    state["teacher"] = copy.deepcopy(model.state_dict()) if cfg.distill > 0 else None
     (val_x, val_y), (test_x, test_y) = val, test
     state["float_acc"] = accuracy(predict_forward(model, test_x), test_y)
     model.start_quantization(train_x[:CALIBRATION_IMAGES].float())
@@ -174,7 +178,29 @@ def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.opti
     return make_optimizer(model, cfg.lr * QAT_LR_FACTOR)
 
 
-def train_epoch(model, optimizer, images, labels, batch_size, shuffle, base_lr, phase_epoch, phase_epochs, desc):
+def make_teacher(model: DeltaMLP, state: dict, cfg: RunConfig) -> DeltaMLP | None:
+    """The frozen float network QAT distils from (None without --distill or before QAT)."""
+    if state.get("teacher") is None:
+        return None
+    teacher = copy.deepcopy(model)
+    teacher.load_state_dict(state["teacher"])
+    teacher.requires_grad_(False)
+    return teacher.eval()
+
+
+def qat_loss(logits, labels, teacher_logits, distill: float) -> torch.Tensor:
+    """Label-smoothed cross-entropy, mixed with Hinton distillation from the float teacher."""
+    loss = torch.nn.functional.cross_entropy(logits, labels, label_smoothing=LABEL_SMOOTHING)
+    if teacher_logits is None:
+        return loss
+    t = DISTILL_TEMPERATURE
+    soft = torch.nn.functional.kl_div(torch.log_softmax(logits / t, -1), torch.log_softmax(teacher_logits / t, -1),
+                                      reduction="batchmean", log_target=True) * t * t
+    return (1 - distill) * loss + distill * soft
+
+
+def train_epoch(model, teacher, distill, optimizer, images, labels, batch_size, shuffle, base_lr, phase_epoch,
+                phase_epochs, desc):
     """One pass over the shuffled training set with a per-step cosine learning rate over the phase."""
     model.train()
     order = torch.randperm(len(images), generator=shuffle)
@@ -185,8 +211,12 @@ def train_epoch(model, optimizer, images, labels, batch_size, shuffle, base_lr, 
         for group in optimizer.param_groups:
             group["lr"] = base_lr * 0.5 * (1 + math.cos(math.pi * progress))
         batch = order[step * batch_size:(step + 1) * batch_size]
-        loss = torch.nn.functional.cross_entropy(model(images[batch].float()), labels[batch],
-                                                 label_smoothing=LABEL_SMOOTHING)
+        pixels = images[batch].float()
+        teacher_logits = None
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_logits = teacher(pixels)
+        loss = qat_loss(model(pixels), labels[batch], teacher_logits, distill)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -204,8 +234,8 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
         "weight_bits_plain": n_weights * 8, "weight_bits_stored": n_weights * FLOAT_BITS,
         "compression_ratio": 8 / FLOAT_BITS, "lanes": cfg.lanes, "bram18": None,
         "epochs": cfg.epochs, "float_epochs": cfg.n_float_epochs, "seed": cfg.seed,
-        "limit_train": cfg.limit_train, "train_seconds": round(state["train_seconds"], 1),
-        "history": state["history"],
+        "limit_train": cfg.limit_train, "recipe": cfg.recipe(),
+        "train_seconds": round(state["train_seconds"], 1), "history": state["history"],
     }
     net = None
     if cfg.quantized:

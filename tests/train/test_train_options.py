@@ -20,6 +20,7 @@ from train.config import ConfigError, RunConfig
     (dict(weight_bits=3, delta_bits=4), "--weight-bits 3 is smaller than --delta-bits 4"),
     (dict(activation="sigmoid"), "unknown activation 'sigmoid'"),
     (dict(limit_train=100), "--limit-train 100 is smaller than one batch"),
+    (dict(distill=1.5), "--distill must be in 0..1, got 1.5"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -2,7 +2,6 @@
 the golden model and the export read back agree; runs are deterministic and resumable."""
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -45,7 +44,8 @@ def same_network(a, b) -> bool:
     dict(scheme="consecutive", delta_bits=3, activation="hardtanh"),
     dict(scheme="fixed_reference", delta_bits=2, group=16, hidden=(64, 32)),
     dict(scheme="plain", weight_bits=6),
-], ids=["fixed_reference", "consecutive-hardtanh", "fixed_reference-group16", "plain6"])
+    dict(scheme="fixed_reference", delta_bits=3, distill=0.5),
+], ids=["fixed_reference", "consecutive-hardtanh", "fixed_reference-group16", "plain6", "distill"])
 def test_smoke_training_exports_the_trained_network(tmp_path, test_images, options):
     cfg = smoke_config(tmp_path, **options)
     result = run(cfg, log=lambda _: None)
@@ -81,20 +81,24 @@ class Interrupted(Exception):
     pass
 
 
-def test_runs_are_deterministic_and_resume_where_they_stopped(tmp_path):
-    first = run(smoke_config(tmp_path / "a"), log=lambda _: None)
-    again = run(smoke_config(tmp_path / "b"), log=lambda _: None)
+@pytest.mark.parametrize("stop_after", [1, 2], ids=["in-float-phase", "in-qat-distilling"])
+def test_runs_are_deterministic_and_resume_where_they_stopped(tmp_path, stop_after):
+    """Epoch 1 is float, epochs 2-3 are QAT distilling from the float network, which a resumed
+    run must restore from the checkpoint."""
+    options = dict(epochs=3, distill=0.5)
+    first = run(smoke_config(tmp_path / "a", **options), log=lambda _: None)
+    again = run(smoke_config(tmp_path / "b", **options), log=lambda _: None)
     assert same_network(first.network, again.network)
 
-    def stop_after_first_epoch(line):
-        if line.startswith("[train] epoch 1/"):
+    def stop(line):
+        if line.startswith(f"[train] epoch {stop_after}/"):
             raise Interrupted
 
-    resumed_cfg = smoke_config(tmp_path / "c")
+    resumed_cfg = smoke_config(tmp_path / "c", **options)
     with pytest.raises(Interrupted):
-        run(resumed_cfg, log=stop_after_first_epoch)
+        run(resumed_cfg, log=stop)
     assert not (resumed_cfg.out_dir / REPORT).exists()
     resumed = run(resumed_cfg, resume=True, log=lambda _: None)
     assert same_network(first.network, resumed.network)
-    other_seed = run(replace(smoke_config(tmp_path / "d"), seed=1), log=lambda _: None)
+    other_seed = run(smoke_config(tmp_path / "d", seed=1, **options), log=lambda _: None)
     assert not same_network(first.network, other_seed.network)

@@ -1,5 +1,7 @@
 """The sweep summarises real run reports over seeds into the CSV rows, table and plot."""
 
+from dataclasses import replace
+
 import pytest
 
 from train import sweep
@@ -54,3 +56,12 @@ def test_sweep_table_covers_the_full_grid(monkeypatch):
     assert len(grid) == 2 * 3 * (7 * 2 + 2)  # configs x seeds x (bits x delta schemes + plain + float)
     assert {c.config for c in grid} == {"paper", "s15"} and {c.epochs for c in grid} == {7}
     assert len(sweep.sweep_configs()) == 3 * 4
+
+
+def test_sweep_reuses_a_report_only_for_the_same_recipe(tmp_path, capsys):
+    cfg = RunConfig(config="s15", hidden=(16,), limit_train=640, batch_size=64, epochs=1, float_epochs=0,
+                    build_root=str(tmp_path))
+    report = run(cfg, log=lambda _: None).report
+    assert sweep.run_or_load(replace(cfg, threads=2), train=False) == report  # where it ran is not the recipe
+    assert sweep.run_or_load(replace(cfg, distill=0.5), train=False) is None
+    assert "was trained with another recipe: left out" in capsys.readouterr().out
