@@ -52,8 +52,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         group=parse_group(args.group), epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
-        batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset, data_root=args.data_root,
-        build_root=args.build_root, threads=args.threads,
+        batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,
+        data_root=args.data_root, build_root=args.build_root, threads=args.threads,
     )
 
 

@@ -54,14 +54,14 @@ def sweep_configs(selection: bool = True) -> list[RunConfig]:
 def run_or_load(cfg: RunConfig, train: bool) -> dict | None:
     """The run's report: read when it exists for this recipe, else trained (None if not train)."""
     path = cfg.out_dir / REPORT
-    stale = path.exists()
-    if stale:
+    finished = path.exists()
+    if finished:
         report = json.loads(path.read_text())
         if report.get("recipe") == cfg.recipe():
             print(f"[sweep] {path} exists, skipping")
             return report
         print(f"[sweep] {path} was trained with another recipe: {'retraining' if train else 'left out'}")
-    return run(cfg, resume=not stale).report if train else None
+    return run(cfg, resume=not finished).report if train else None
 
 
 def row(report: dict) -> dict:

@@ -128,7 +128,7 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         shuffle.set_state(saved["shuffle"])
         state = saved["state"]
         log(f"[train] resuming {out} after epoch {state['epoch']}")
-    teacher = make_teacher(model, state, cfg)
+    teacher = make_teacher(model, state)
     out.mkdir(parents=True, exist_ok=True)
     log(f"[train] {cfg.run_name} {cfg.topology_name} {cfg.delta_format.describe() if cfg.delta_format else 'float'} "
         f"seed={cfg.seed} -> {out}")
@@ -137,14 +137,15 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
     for epoch in range(state["epoch"], cfg.epochs):
         if epoch == n_float and not bool(model.quantizing):
             optimizer = begin_quantization(model, state, cfg, train_x, (val_x, val_y), (test_x, test_y), log)
-            teacher = make_teacher(model, state, cfg)
+            teacher = make_teacher(model, state)
         started = time.perf_counter()
         quantizing = bool(model.quantizing)
         phase_epochs = cfg.epochs - n_float if quantizing else n_float
         phase_epoch = epoch - n_float if quantizing else epoch
         base_lr = cfg.lr * (QAT_LR_FACTOR if quantizing else 1.0)
+        desc = f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}"
         loss = train_epoch(model, teacher, cfg.distill, optimizer, train_x, train_y, cfg.batch_size, shuffle,
-                           base_lr, phase_epoch, phase_epochs, f"epoch {epoch + 1}/{cfg.epochs} {'qat' if quantizing else 'float'}")
+                           base_lr, phase_epoch, phase_epochs, desc)
         val_acc = accuracy(quant_predict(model, val_x) if quantizing else predict_forward(model, val_x), val_y)
         state["train_seconds"] += time.perf_counter() - started
         state["history"].append({"epoch": epoch + 1, "phase": "qat" if quantizing else "float",
@@ -178,7 +179,7 @@ def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.opti
     return make_optimizer(model, cfg.lr * QAT_LR_FACTOR)
 
 
-def make_teacher(model: DeltaMLP, state: dict, cfg: RunConfig) -> DeltaMLP | None:
+def make_teacher(model: DeltaMLP, state: dict) -> DeltaMLP | None:
     """The frozen float network QAT distils from (None without --distill or before QAT)."""
     if state.get("teacher") is None:
         return None
