@@ -78,6 +78,9 @@ class RunConfig:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.distill <= 1.0:
             raise ConfigError(f"--distill must be in 0..1, got {self.distill}")
+        if self.distill > 0 and (not self.quantized or self.n_float_epochs == 0):
+            raise ConfigError("--distill needs a trained float teacher: a quantised scheme with --float-epochs "
+                              f"of at least 1 (got scheme {self.scheme}, {self.n_float_epochs} float epochs)")
         if self.float_epochs is not None and not 0 <= self.float_epochs <= self.epochs:
             raise ConfigError(f"--float-epochs must be in 0..{self.epochs}, got {self.float_epochs}")
         if self.limit_train is not None and self.limit_train < self.batch_size:

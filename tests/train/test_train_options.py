@@ -21,6 +21,8 @@ from train.config import ConfigError, RunConfig
     (dict(activation="sigmoid"), "unknown activation 'sigmoid'"),
     (dict(limit_train=100), "--limit-train 100 is smaller than one batch"),
     (dict(distill=1.5), "--distill must be in 0..1, got 1.5"),
+    (dict(distill=0.5, float_epochs=0), "--distill needs a trained float teacher"),
+    (dict(distill=0.5, scheme="float"), "--distill needs a trained float teacher"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

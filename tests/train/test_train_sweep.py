@@ -63,5 +63,5 @@ def test_sweep_reuses_a_report_only_for_the_same_recipe(tmp_path, capsys):
                     build_root=str(tmp_path))
     report = run(cfg, log=lambda _: None).report
     assert sweep.run_or_load(replace(cfg, threads=2), train=False) == report  # where it ran is not the recipe
-    assert sweep.run_or_load(replace(cfg, distill=0.5), train=False) is None
+    assert sweep.run_or_load(replace(cfg, lr=1e-3), train=False) is None
     assert "was trained with another recipe: left out" in capsys.readouterr().out
