@@ -11,6 +11,11 @@
 //                  memory_libmap reads rom_block first and maps "logic" to LUTs (Yosys 0.23 has
 //                  no LUT-RAM mapping for a memory without a write port and stops with "no valid
 //                  mapping" on rom_style = "distributed").
+//
+// In simulation (not under SYNTHESIS) INIT_FILE is checked before $readmemh, which alone only
+// warns on a short file and leaves X words: a file that cannot be opened, has other than DEPTH
+// lines, or a line other than ceil(WIDTH/4) lowercase hex digits of a value below 2**WIDTH
+// (ARCHITECTURE.md .mem format) stops the run with $fatal naming the file, line and fault.
 
 module deltamac_rom #(
   parameter int WIDTH       = 64,   // word width in bits (>= 1)
@@ -28,12 +33,77 @@ module deltamac_rom #(
     initial $fatal(1, "deltamac_rom: WIDTH (%0d) and DEPTH (%0d) must both be >= 1 and DISTRIBUTED (%0d) 0 or 1",
                    WIDTH, DEPTH, DISTRIBUTED);
   end else begin : gen_memory
+`ifndef SYNTHESIS
+    localparam int DIGITS   = (WIDTH + 3) / 4;                    // hex digits per line
+    localparam int TOP_BITS = WIDTH - 4 * (DIGITS - 1);           // bits of the first digit
+    localparam int LF       = 10;                                 // newline
+
+    // Reads INIT_FILE character by character ($fgetc: the same in Icarus and Verilator).
+    task automatic check_init_file;
+      int fd, c, line, digits, value;
+      fd = $fopen(INIT_FILE, "r");
+      if (fd == 0) begin
+        $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" cannot be opened (expected %0d lines of %0d hex digits)",
+               INIT_FILE, DEPTH, DIGITS);
+      end
+      line   = 0;  // complete lines so far
+      digits = 0;  // digits on the current line
+      c      = $fgetc(fd);
+      while (c != -1) begin
+        if (line == DEPTH) begin
+          $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has more than DEPTH = %0d lines", INIT_FILE, DEPTH);
+        end
+        if (c == LF) begin
+          if (digits != DIGITS) begin
+            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
+                   INIT_FILE, line + 1, digits, DIGITS, WIDTH);
+          end
+          line   = line + 1;
+          digits = 0;
+        end else begin
+          if (c >= "0" && c <= "9") begin
+            value = c - "0";
+          end else if (c >= "a" && c <= "f") begin
+            value = c - "a" + 10;
+          end else begin
+            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has character code %0d, not a lowercase hex digit",
+                   INIT_FILE, line + 1, c);
+          end
+          if (digits == DIGITS) begin
+            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has more than %0d hex digits (WIDTH = %0d)",
+                   INIT_FILE, line + 1, DIGITS, WIDTH);
+          end
+          if (digits == 0 && value >= 2 ** TOP_BITS) begin
+            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d is wider than WIDTH = %0d bits",
+                   INIT_FILE, line + 1, WIDTH);
+          end
+          digits = digits + 1;
+        end
+        c = $fgetc(fd);
+      end
+      $fclose(fd);
+      if (digits != 0) begin  // a last line without its newline
+        if (digits != DIGITS) begin
+          $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
+                 INIT_FILE, line + 1, digits, DIGITS, WIDTH);
+        end
+        line = line + 1;
+      end
+      if (line != DEPTH) begin
+        $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has %0d lines, expected DEPTH = %0d", INIT_FILE, line, DEPTH);
+      end
+    endtask
+`endif
+
     if (DISTRIBUTED == 0) begin : gen_block
       (* rom_style = "block", ram_style = "block" *)
       logic [WIDTH-1:0] mem_q [DEPTH];
 
       initial begin
         if (INIT_FILE != "") begin
+`ifndef SYNTHESIS
+          check_init_file;
+`endif
           $readmemh(INIT_FILE, mem_q);
         end else begin
           for (int i = 0; i < DEPTH; i++) begin
@@ -53,6 +123,9 @@ module deltamac_rom #(
 
       initial begin
         if (INIT_FILE != "") begin
+`ifndef SYNTHESIS
+          check_init_file;
+`endif
           $readmemh(INIT_FILE, mem_q);
         end else begin
           for (int i = 0; i < DEPTH; i++) begin

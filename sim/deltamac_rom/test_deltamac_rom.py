@@ -3,12 +3,18 @@
 The ROM is initialised from a .mem file written by model.memfile.write_mem; the expected
 words are what model.memfile.read_mem reads back from that file. Reads are checked for the
 one-cycle latency, and rd_data must hold while rd_en is low (whatever rd_addr does).
+
+A broken INIT_FILE (missing, short, long, a bad character, too many or too few digits, a value
+wider than WIDTH) must stop the simulation before time advances, in Icarus and in Verilator (the
+harness's simulator), with a message that names the file and the fault.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+from pathlib import Path
 
 import cocotb
 import pytest
@@ -16,7 +22,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
 from model.memfile import read_mem, write_mem
-from sim.runner import SIM_BUILD, expect_elaboration_failure, rtl, run_cocotb, sv_string
+from sim.runner import SIM_BUILD, expect_elaboration_failure, require_tool, rtl, run_cocotb, sv_string
 
 TOPLEVEL = "deltamac_rom"
 
@@ -108,3 +114,89 @@ def test_deltamac_rom(width, depth, init):
 def test_deltamac_rom_illegal_parameters(width, depth, tmp_path):
     parameters = {"WIDTH": width, "DEPTH": depth}
     expect_elaboration_failure(TOPLEVEL, rtl("deltamac_rom.sv"), parameters, ["deltamac_rom: WIDTH", "must both be >= 1"], tmp_path)
+
+
+# Broken images of a ROM of 3 words x 6 bits (2 hex digits, the first one 0..3): file text, and
+# what the $fatal message must say besides the file name.
+BAD_FILES = {
+    "missing": (None, "cannot be opened (expected 3 lines of 2 hex digits)"),
+    "short": ("0a\n3f\n", "has 2 lines, expected DEPTH = 3"),
+    "long": ("0a\n3f\n1f\n00\n", "has more than DEPTH = 3 lines"),
+    "non_hex": ("0a\n3g\n1f\n", "line 2 has character code 103, not a lowercase hex digit"),
+    "crlf": ("0a\r\n3f\r\n1f\r\n", "line 1 has character code 13, not a lowercase hex digit"),
+    "too_many_digits": ("0a\n03f\n1f\n", "line 2 has more than 2 hex digits (WIDTH = 6)"),
+    "too_few_digits": ("0a\n3\n1f\n", "line 2 has 1 hex digits, expected 2 for WIDTH = 6"),
+    "wider_than_width": ("0a\n4f\n1f\n", "line 2 is wider than WIDTH = 6 bits"),
+    "empty_line": ("0a\n\n1f\n", "line 2 has 0 hex digits, expected 2"),
+}
+GOOD_FILE = "0a\n3f\n1f"  # also without the last newline
+BAD_WIDTH, BAD_DEPTH = 6, 3
+
+
+def write_case(directory: Path, text: str | None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "rom.mem"
+    if text is not None:
+        path.write_text(text)
+    return path
+
+
+def run_icarus(mem_file: Path, work_dir: Path) -> subprocess.CompletedProcess:
+    iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
+    binary = work_dir / "rom.vvp"
+    overrides = [f"-P{TOPLEVEL}.WIDTH={BAD_WIDTH}", f"-P{TOPLEVEL}.DEPTH={BAD_DEPTH}",
+                 f"-P{TOPLEVEL}.INIT_FILE={sv_string(mem_file)}"]
+    subprocess.run([iverilog, "-g2012", "-s", TOPLEVEL, "-o", str(binary), *overrides, *map(str, rtl("deltamac_rom.sv"))],
+                   check=True, capture_output=True, text=True)
+    return subprocess.run([vvp, "-n", str(binary)], capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_init_file_stops_icarus(case, tmp_path):
+    """The simulation stops (non-zero exit, FATAL) with the file name and the fault."""
+    text, message = BAD_FILES[case]
+    mem_file = write_case(tmp_path, text)
+    run = run_icarus(mem_file, tmp_path)
+    log = run.stdout + run.stderr
+    assert run.returncode != 0 and "FATAL" in log, f"{case}: the simulation did not stop:\n{log}"
+    assert f'deltamac_rom: INIT_FILE "{mem_file}"' in log and message in log, f"{case}: wrong message:\n{log}"
+
+
+def test_good_init_file_runs_icarus(tmp_path):
+    run = run_icarus(write_case(tmp_path, GOOD_FILE), tmp_path)
+    assert run.returncode == 0 and "FATAL" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+VERILATOR_TOP = f"""
+module rom_file_check_top;
+  logic [{BAD_WIDTH - 1}:0] rd_data;
+  deltamac_rom #(.WIDTH({BAD_WIDTH}), .DEPTH({BAD_DEPTH}), .INIT_FILE("rom.mem")) u_rom (
+      .clk(1'b0), .rd_en(1'b0), .rd_addr(2'd0), .rd_data(rd_data));
+  initial #1 $finish;
+endmodule
+"""
+
+
+def test_bad_init_files_stop_verilator(tmp_path):
+    """One Verilator build (INIT_FILE relative, as in the harness), run in one directory per case."""
+    verilator = require_tool("verilator")
+    wrapper = tmp_path / "rom_file_check_top.sv"
+    wrapper.write_text(VERILATOR_TOP)
+    build = subprocess.run(
+        [verilator, "--binary", "-Wno-fatal", "--top-module", "rom_file_check_top", "-Mdir", str(tmp_path / "obj"),
+         "-o", "romsim", *map(str, rtl("deltamac_rom.sv")), str(wrapper)],
+        capture_output=True, text=True, check=False,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    binary = tmp_path / "obj" / "romsim"
+    cases = {**{case: (text, message) for case, (text, message) in BAD_FILES.items()}, "good": (GOOD_FILE, None)}
+    for case, (text, message) in cases.items():
+        work = tmp_path / case
+        write_case(work, text)
+        run = subprocess.run([str(binary)], cwd=work, capture_output=True, text=True, check=False, timeout=60)
+        log = run.stdout + run.stderr
+        if message is None:
+            assert run.returncode == 0 and "Error" not in log, f"{case}:\n{log}"
+        else:
+            assert run.returncode != 0, f"{case}: the simulation did not stop:\n{log}"
+            assert 'deltamac_rom: INIT_FILE "rom.mem"' in log and message in log, f"{case}: wrong message:\n{log}"
