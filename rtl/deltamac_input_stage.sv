@@ -7,10 +7,17 @@
 // so the next image loads while the current one computes. TREADY is low while both slots are
 // full. The first / last pixel flags are registers (no pixel counter compare feeds the buffer).
 //
-// Wrong-length images: TLAST before pixel IN_PIXELS-1 -> the partial image is dropped; no TLAST
-// on pixel IN_PIXELS-1 -> the image is dropped and further beats are discarded up to and
-// including the next TLAST. Either way `frame_error` pulses, `dropped` counts (saturating) and
+// Wrong-length images (ARCHITECTURE.md section 5): TLAST before pixel IN_PIXELS-1 -> the partial
+// image is dropped; no TLAST on pixel IN_PIXELS-1 -> the image is dropped and further beats are
+// discarded up to and including the next TLAST. Every IN_PIXELS-th discarded beat counts as one
+// more lost image (without TLAST the next image's beats are discarded, and its TLAST ends the
+// discarding). Each lost image pulses `frame_error` once and counts in `dropped` (saturating);
 // the slot is reused by the next image.
+//
+// Resynchronisation, both off by default: with SOI_TUSER = 1 a beat with s_axis_tuser high is
+// pixel 0 of a new image; with RESYNC_IDLE_CYCLES = N > 0, after N consecutive cycles without
+// TVALID the next beat is pixel 0. Either one ends discarding, and a partly received image it
+// cuts off is dropped (and counted) like a short one.
 
 `resetall
 `default_nettype none
@@ -22,6 +29,10 @@ module deltamac_input_stage #(
     parameter int IN_PIXELS = 784,
     // input buffer memory: 1 distributed (LUT) RAM, 0 block RAM
     parameter int DISTRIBUTED = 0,
+    // 1: s_axis_tuser marks pixel 0 of an image (a new image starts there); 0: TUSER is ignored
+    parameter int SOI_TUSER   = 0,
+    // N > 0: after N consecutive cycles without TVALID the next beat is pixel 0; 0: off
+    parameter int RESYNC_IDLE_CYCLES = 0,
     // buffer words per image (derived)
     localparam int WORDS    = (IN_PIXELS + LANES - 1) / LANES,
     // buffer word address width (derived)
@@ -40,6 +51,8 @@ module deltamac_input_stage #(
     output logic                           s_axis_tready,
     // AXI4-Stream pixel input: last pixel of an image
     input  wire logic                      s_axis_tlast,
+    // AXI4-Stream pixel input: pixel 0 of an image (used with SOI_TUSER = 1)
+    input  wire logic                      s_axis_tuser,
 
     // a complete image waits in the slot the sequencer reads
     output logic                           img_valid,
@@ -54,9 +67,9 @@ module deltamac_input_stage #(
 
     // an image is being received or waits in a slot
     output logic                           busy,
-    // one-cycle pulse when a wrong-length image is dropped
+    // one-cycle pulse per lost image (wrong length, swallowed while discarding, cut off by a resync)
     output logic                           frame_error,
-    // number of dropped images (saturating; counts one cycle after the frame_error pulse)
+    // number of lost images (saturating; counts one cycle after the frame_error pulse)
     output logic      [15:0]               dropped
 );
 
@@ -65,11 +78,20 @@ module deltamac_input_stage #(
   if (LANES < 1 || IN_PIXELS < 1) begin : gen_check_params
     initial $fatal(1, "deltamac_input_stage: LANES (%0d) and IN_PIXELS (%0d) must be >= 1", LANES, IN_PIXELS);
   end
+  if (SOI_TUSER != 0 && SOI_TUSER != 1) begin : gen_check_soi
+    initial $fatal(1, "deltamac_input_stage: SOI_TUSER must be 0 (TUSER ignored) or 1 (TUSER marks pixel 0), got %0d",
+                   SOI_TUSER);
+  end
+  if (RESYNC_IDLE_CYCLES < 0 || RESYNC_IDLE_CYCLES > 65535) begin : gen_check_idle
+    initial $fatal(1, "deltamac_input_stage: RESYNC_IDLE_CYCLES must be 0 (off) or 1..65535, got %0d",
+                   RESYNC_IDLE_CYCLES);
+  end
 
+  // While discarding, pix_q counts the discarded beats modulo IN_PIXELS (swallowed images).
   logic [PIX_W-1:0] pix_q, pix_d;         // index of the next pixel of the image
   logic             first_q, first_d;     // pix_q == 0
   logic             last_q, last_d;       // pix_q == IN_PIXELS - 1
-  logic             discard_q, discard_d; // discarding beats up to the next TLAST
+  logic             discard_q, discard_d; // discarding beats up to the next TLAST (or resync)
   logic [1:0]       full_q, full_d;       // slot holds a complete image (written or being written)
   logic [1:0]       ready_q, ready_d;     // slot's image is in the buffer (readable)
   logic             wr_slot_q, wr_slot_d; // slot being filled
@@ -82,13 +104,55 @@ module deltamac_input_stage #(
   logic       beat, store, complete, wr_done;
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
 
+  // A resync cycle starts a new image: a beat in it is pixel 0 (cur_*: the position it is
+  // stored at), discarding ends, and a partly received image is lost.
+  logic             resync, lost;
+  logic             cur_first, cur_last, cur_discard;
+  logic [PIX_W-1:0] cur_pix;
+
+  assign cur_first   = resync || first_q;
+  assign cur_last    = resync ? IN_PIXELS == 1 : last_q;
+  assign cur_discard = !resync && discard_q;
+  assign cur_pix     = resync ? '0 : pix_q;
+  assign lost        = resync && !first_q && !discard_q;
+
   assign wr_sel        = {wr_slot_q, !wr_slot_q};
   assign rd_sel        = {rd_slot_q, !rd_slot_q};
   assign done_sel      = {done_slot_q, !done_slot_q};
+  // While discarding the write slot is free (it was being filled when the error came), so a
+  // beat that resyncs out of discarding can be stored.
   assign s_axis_tready = discard_q || (full_q & wr_sel) == 2'b00;
   assign beat          = s_axis_tvalid && s_axis_tready;
-  assign store         = beat && !discard_q;
-  assign complete      = last_q && s_axis_tlast;  // with store: the image's last pixel
+  assign store         = beat && !cur_discard;
+  assign complete      = cur_last && s_axis_tlast;  // with store: the image's last pixel
+
+  logic resync_soi, resync_idle;  // a beat with TUSER (SOI_TUSER); the idle timeout (RESYNC_IDLE_CYCLES)
+  assign resync = resync_soi || resync_idle;
+
+  if (SOI_TUSER != 0) begin : gen_soi
+    assign resync_soi = beat && s_axis_tuser;
+  end else begin : gen_no_soi
+    logic unused_tuser;
+    assign unused_tuser = s_axis_tuser;
+    assign resync_soi   = 1'b0;
+  end
+
+  if (RESYNC_IDLE_CYCLES > 0) begin : gen_idle
+    localparam int IDLE_W = $clog2(RESYNC_IDLE_CYCLES + 1);
+    logic [IDLE_W-1:0] idle_q;     // consecutive cycles without TVALID, saturating
+    logic              timeout_q;  // the previous cycle was the RESYNC_IDLE_CYCLES-th of them
+    always_ff @(posedge clk) begin
+      if (rst || s_axis_tvalid) begin
+        idle_q <= '0;
+      end else if (idle_q != IDLE_W'(RESYNC_IDLE_CYCLES)) begin
+        idle_q <= idle_q + IDLE_W'(1);
+      end
+      timeout_q <= !rst && !s_axis_tvalid && idle_q == IDLE_W'(RESYNC_IDLE_CYCLES - 1);
+    end
+    assign resync_idle = timeout_q;
+  end else begin : gen_no_idle
+    assign resync_idle = 1'b0;
+  end
 
   // The next img_valid with img_release as the last select (it comes from the sequencer): the
   // slot read next is the other one after a release, whose ready bit the release does not clear.
@@ -109,7 +173,9 @@ module deltamac_input_stage #(
     rd_slot_d   = rd_slot_q;
     // Counted from the registered error pulse (one cycle after it), off the handshake's path.
     dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
-    error_d     = 1'b0;
+    // At most one loss per cycle: `lost` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
+    // the beat of the resync cycle (pixel 0) cannot end a wrong-length image.
+    error_d     = lost;
     if (img_release) begin
       full_d    = full_q & ~rd_sel;
       ready_d   = ready_q & ~rd_sel;
@@ -120,24 +186,33 @@ module deltamac_input_stage #(
       done_slot_d = !done_slot_q;
     end
     if (beat) begin
-      if (discard_q) begin
-        discard_d = !s_axis_tlast;
-      end else if (last_q || s_axis_tlast) begin
+      if (cur_last || s_axis_tlast) begin
         pix_d   = '0;
         first_d = 1'b1;
         last_d  = IN_PIXELS == 1;
-        if (complete) begin
-          full_d    = full_d | wr_sel;
-          wr_slot_d = !wr_slot_q;
-        end else begin
-          discard_d = !s_axis_tlast;
-          error_d   = 1'b1;
-        end
       end else begin
-        pix_d   = pix_q + PIX_W'(1);
+        pix_d   = cur_pix + PIX_W'(1);
         first_d = 1'b0;
-        last_d  = pix_q == PIX_W'(IN_PIXELS - 2);
+        last_d  = cur_pix == PIX_W'(IN_PIXELS - 2);
       end
+      if (cur_discard) begin
+        discard_d = !s_axis_tlast;
+        error_d   = cur_last;  // the IN_PIXELS-th discarded beat: a swallowed image
+      end else if (complete) begin
+        discard_d = 1'b0;
+        full_d    = full_d | wr_sel;
+        wr_slot_d = !wr_slot_q;
+      end else if (cur_last || s_axis_tlast) begin
+        discard_d = !s_axis_tlast;
+        error_d   = 1'b1;
+      end else begin
+        discard_d = 1'b0;
+      end
+    end else if (resync) begin
+      pix_d     = '0;
+      first_d   = 1'b1;
+      last_d    = IN_PIXELS == 1;
+      discard_d = 1'b0;
     end
   end
 
@@ -182,7 +257,7 @@ module deltamac_input_stage #(
       .clk         (clk),
       .rst         (rst),
       .wr_valid    (store),
-      .wr_first    (first_q),
+      .wr_first    (cur_first),
       .wr_last     (complete),
       .wr_bank     (wr_slot_q),
       .wr_data     (s_axis_tdata),

@@ -25,7 +25,11 @@ module deltamac_top #(
     // $readmemh image of the bias ROM
     parameter     BIAS_ROM_FILE  = "bias.mem",
     // $readmemh image of the multiplier ROM
-    parameter     MULT_ROM_FILE  = "mult.mem"
+    parameter     MULT_ROM_FILE  = "mult.mem",
+    // 1: s_axis_tuser marks pixel 0 of an image, a new image starts there; 0: s_axis_tuser ignored
+    parameter int SOI_TUSER      = 0,
+    // N > 0 (up to 65535): after N cycles without s_axis_tvalid the next beat is pixel 0; 0: off
+    parameter int RESYNC_IDLE_CYCLES = 0
 ) (
     // clock
     input  wire logic        clk,
@@ -40,6 +44,8 @@ module deltamac_top #(
     output logic             s_axis_tready,
     // AXI4-Stream pixel input: TLAST on pixel IN_PIXELS-1
     input  wire logic        s_axis_tlast,
+    // AXI4-Stream pixel input: TUSER, high on pixel 0 (used with SOI_TUSER = 1; tie to 0 otherwise)
+    input  wire logic        s_axis_tuser,
 
     // AXI4-Stream result output: logits (OUT_LOGITS=1, sign-extended) then the class index
     output logic [31:0]      m_axis_tdata,
@@ -52,9 +58,9 @@ module deltamac_top #(
 
     // an image is being received, computed or sent
     output logic             status_busy,
-    // one-cycle pulse when a wrong-length image is dropped
+    // one-cycle pulse per lost image (wrong length, swallowed while discarding, cut off by a resync)
     output logic             status_frame_error,
-    // count of dropped wrong-length images (saturating)
+    // count of lost images (saturating)
     output logic [15:0]      status_dropped,
     // count of results sent
     output logic [31:0]      status_images,
@@ -198,9 +204,11 @@ module deltamac_top #(
   logic               in_busy;
 
   deltamac_input_stage #(
-      .LANES      (LANES),
-      .IN_PIXELS  (IN_PIXELS),
-      .DISTRIBUTED(IN_DIST)
+      .LANES             (LANES),
+      .IN_PIXELS         (IN_PIXELS),
+      .DISTRIBUTED       (IN_DIST),
+      .SOI_TUSER         (SOI_TUSER),
+      .RESYNC_IDLE_CYCLES(RESYNC_IDLE_CYCLES)
   ) u_input (
       .clk          (clk),
       .rst          (rst),
@@ -208,6 +216,7 @@ module deltamac_top #(
       .s_axis_tvalid(s_axis_tvalid),
       .s_axis_tready(s_axis_tready),
       .s_axis_tlast (s_axis_tlast),
+      .s_axis_tuser (s_axis_tuser),
       .img_valid    (img_valid),
       .img_release  (img_release),
       .rd_en_next   (in_rd_en_next),

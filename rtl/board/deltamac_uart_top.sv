@@ -108,6 +108,7 @@ module deltamac_uart_top #(
     .s_axis_tvalid     (rx_tvalid),
     .s_axis_tready     (rx_tready),
     .s_axis_tlast      (pixel_last),
+    .s_axis_tuser      (1'b0),  // SOI_TUSER = 0: images are delimited by counting pixels
     .m_axis_tdata      (res_tdata),
     .m_axis_tvalid     (res_tvalid),
     .m_axis_tready     (res_tready),

@@ -1,11 +1,13 @@
-"""cocotb testbench for deltamac_input_stage: ping-pong input buffers and wrong-length images.
+"""cocotb testbench for deltamac_input_stage: ping-pong input buffers, wrong-length images, resync.
 
-A random stream of frames (correct, short and long, each ending with TLAST) goes in through
-cocotbext-axi with random idles; a consumer coroutine plays the sequencer: when `img_valid` it
-reads every word of the slot after a random delay, checks it against the next correct frame
-and pulses `img_release`. Contract (ARCHITECTURE.md section 5): exactly the frames of IN_PIXELS
-beats come out, in order; every other frame pulses `frame_error` once and counts in `dropped`;
-TREADY is low only while both slots hold images.
+A random stream of frames (correct, short and long, each ending with TLAST, TUSER on the first
+beat) goes in through cocotbext-axi with random idles; a consumer coroutine plays the sequencer:
+when `img_valid` it reads every word of the slot after a random delay, checks it against the next
+correct frame and pulses `img_release`. A second test drives a fixed stream beat by beat with
+images without TLAST, cut-off images and idle gaps of chosen lengths. Contract (ARCHITECTURE.md
+section 5), written once in `reference` below: which images come out, in order, and how many are
+lost (each lost image pulses `frame_error` once and counts in `dropped`), for the SOI_TUSER and
+RESYNC_IDLE_CYCLES of the build; TREADY is low only while both slots hold images.
 """
 
 from __future__ import annotations
@@ -19,19 +21,74 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 
-from sim.runner import rtl, run_cocotb
+from sim.runner import expect_elaboration_failure, rtl, run_cocotb
+
+
+def reference(events, in_pixels: int, soi_tuser: int, resync_idle: int) -> tuple[list[bytes], int]:
+    """The documented rule: the images accepted and the number of images lost.
+
+    `events` are ("beat", byte, tlast, tuser) and ("idle", cycles without TVALID). An image is
+    accepted with exactly `in_pixels` beats and TLAST on the last; TLAST earlier loses it; no
+    TLAST on its last beat loses it and discards up to and including the next TLAST, every
+    `in_pixels`-th discarded beat losing one more image. A resync (TUSER with soi_tuser, an idle
+    run of >= resync_idle cycles with resync_idle > 0) ends discarding and loses a partly received
+    image; the beat with TUSER is pixel 0.
+    """
+    images: list[bytes] = []
+    lost = 0
+    current = bytearray()
+    discard, discarded = False, 0
+    for event in events:
+        resync = (event[0] == "beat" and soi_tuser and event[3]) or (
+            event[0] == "idle" and resync_idle and event[1] >= resync_idle
+        )
+        if resync:
+            lost += bool(current) and not discard
+            current, discard, discarded = bytearray(), False, 0
+        if event[0] != "beat":
+            continue
+        _, byte, last = event[:3]
+        if discard:
+            discarded += 1
+            if discarded == in_pixels:
+                lost, discarded = lost + 1, 0
+            if last:
+                discard, discarded = False, 0
+            continue
+        current.append(byte)
+        if len(current) == in_pixels or last:
+            if len(current) == in_pixels and last:
+                images.append(bytes(current))
+            else:
+                lost += 1
+                discard = not last
+            current = bytearray()
+    return images, lost
+
+
+def frame_events(frame: bytes, last: bool = True) -> list[tuple]:
+    """Beats of one frame: TUSER on the first, TLAST on the last (unless `last` is False)."""
+    return [("beat", b, last and i == len(frame) - 1, i == 0) for i, b in enumerate(frame)]
 
 
 class TB:
-    def __init__(self, dut):
+    def __init__(self, dut, source: bool = True):
         self.dut = dut
         self.lanes = int(dut.LANES.value)
         self.in_pixels = int(dut.IN_PIXELS.value)
+        self.soi_tuser = int(dut.SOI_TUSER.value)
+        self.resync_idle = int(dut.RESYNC_IDLE_CYCLES.value)
         self.words = -(-self.in_pixels // self.lanes)
         self.rng = random.Random(self.lanes * 1000 + self.in_pixels)
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
-        self.source.log.setLevel(logging.WARNING)
+        if source:
+            self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
+            self.source.log.setLevel(logging.WARNING)
+        else:  # driven beat by beat (`drive`)
+            dut.s_axis_tvalid.value = 0
+            dut.s_axis_tdata.value = 0
+            dut.s_axis_tlast.value = 0
+            dut.s_axis_tuser.value = 0
         dut.img_release.value = 0
         dut.rd_en_next.value = 0
         dut.rd_addr_next.value = 0
@@ -44,8 +101,12 @@ class TB:
         self.dut.rst.value = 0
 
     def pauses(self, probability: float):
+        """Random pauses, never as many in a row as an idle resync needs."""
+        run = 0
         while True:
-            yield self.rng.random() < probability
+            pause = self.rng.random() < probability and (not self.resync_idle or run + 1 < self.resync_idle)
+            run = run + 1 if pause else 0
+            yield pause
 
     async def monitor(self):
         """Count frame_error pulses; TREADY may only be low while both slots are full."""
@@ -90,7 +151,7 @@ async def test_wrong_length_stream(dut):
     tb.source.set_pause_generator(tb.pauses(0.25))
     cocotb.start_soon(tb.monitor())
     cocotb.start_soon(tb.consumer(max_delay=3 * tb.in_pixels))
-    frames = []
+    frames: list[bytes] = []
     for _ in range(24):
         kind = tb.rng.choice(["ok", "ok", "short", "long", "one_short", "one_long"])
         length = {
@@ -102,17 +163,83 @@ async def test_wrong_length_stream(dut):
         }[kind]
         frames.append(bytes(tb.rng.randrange(256) for _ in range(length)))
     for frame in frames:
-        await tb.source.send(AxiStreamFrame(frame))
+        await tb.source.send(AxiStreamFrame(frame, tuser=[1] + [0] * (len(frame) - 1)))
     await tb.source.wait()
-    good = [f for f in frames if len(f) == tb.in_pixels]
+    # Random idles stay shorter than RESYNC_IDLE_CYCLES: no idle resync.
+    good, lost = reference([e for f in frames for e in frame_events(f)], tb.in_pixels, tb.soi_tuser, 0)
+    assert good == [f for f in frames if len(f) == tb.in_pixels]
     for _ in range(20 * tb.in_pixels):
         await RisingEdge(dut.clk)
         if len(tb.images) == len(good) and not int(dut.busy.value):
             break
     assert tb.images == good, f"{len(tb.images)} images out, {len(good)} expected (or content differs)"
-    dropped = len(frames) - len(good)
-    assert int(dut.dropped.value) == dropped
-    assert tb.frame_errors == dropped
+    assert int(dut.dropped.value) == lost
+    assert tb.frame_errors == lost
+    assert not int(dut.busy.value)
+
+
+async def drive(tb: TB, events) -> None:
+    """Drive the events beat by beat (each beat held until TREADY) and idle runs exactly as long."""
+    dut = tb.dut
+    for event in events:
+        await FallingEdge(dut.clk)
+        if event[0] == "idle":
+            dut.s_axis_tvalid.value = 0
+            for _ in range(event[1] - 1):
+                await FallingEdge(dut.clk)
+            continue
+        _, byte, last, user = event
+        dut.s_axis_tvalid.value = 1
+        dut.s_axis_tdata.value = byte
+        dut.s_axis_tlast.value = int(last)
+        dut.s_axis_tuser.value = int(user)
+        await RisingEdge(dut.clk)
+        while not int(dut.s_axis_tready.value):
+            await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.s_axis_tvalid.value = 0
+
+
+@cocotb.test()
+async def test_lost_and_resync(dut):
+    """An image without TLAST, one cut off, short and long ones, idle gaps just below and at the
+    resync length: exactly the images of `reference` come out and exactly its losses count."""
+    tb = TB(dut, source=False)
+    await tb.reset()
+    cocotb.start_soon(tb.monitor())
+    cocotb.start_soon(tb.consumer(max_delay=tb.in_pixels))
+    n = tb.in_pixels
+    gap = tb.resync_idle if tb.resync_idle else 5
+    image = [bytes(tb.rng.randrange(256) for _ in range(n)) for _ in range(9)]
+    cut = max(1, n // 2)
+    events = [
+        *frame_events(image[0]),
+        *frame_events(image[1], last=False),  # no TLAST: without resync it swallows image 2
+        ("idle", gap),
+        *frame_events(image[2]),
+        *frame_events(image[3][:cut], last=False),  # cut off without TLAST
+        ("idle", gap),
+        *frame_events(image[4]),
+        *frame_events(image[5][: n - 1]),  # one short, with TLAST
+        *frame_events(image[5] + image[5][:3]),  # three beats long, with TLAST
+        *frame_events(image[6][:cut], last=False),  # an idle gap inside an image
+        ("idle", max(1, gap - 1)),  # one cycle below the resync length: nothing happens
+        *[("beat", b, i == n - cut - 1, False) for i, b in enumerate(image[6][cut:])],
+        *frame_events(image[7][:cut], last=False),  # cut off at the end of the stream
+        ("idle", gap),
+        *frame_events(image[8]),
+    ]
+    good, lost = reference(events, n, tb.soi_tuser, tb.resync_idle)
+    await drive(tb, events)
+    for _ in range(20 * n):
+        await RisingEdge(dut.clk)
+        if len(tb.images) == len(good) and not int(dut.busy.value):
+            break
+    dut._log.info("SOI_TUSER %d RESYNC_IDLE_CYCLES %d: %d images out, %d lost",
+                  tb.soi_tuser, tb.resync_idle, len(good), lost)
+    assert tb.images == good, f"{len(tb.images)} images out, {len(good)} expected (or content differs)"
+    assert int(dut.dropped.value) == lost, f"dropped {int(dut.dropped.value)}, {lost} images lost"
+    assert tb.frame_errors == lost
     assert not int(dut.busy.value)
 
 
@@ -134,11 +261,25 @@ async def test_backpressure_both_slots(dut):
     assert len(tb.images) == 3 and int(dut.dropped.value) == 0
 
 
-@pytest.mark.parametrize("lanes,in_pixels", [(1, 7), (4, 16), (5, 23), (16, 50)])
-def test_deltamac_input_stage(lanes, in_pixels):
+SOURCES = ("deltamac_act_buffer.sv", "deltamac_input_stage.sv")
+
+
+@pytest.mark.parametrize(
+    "lanes,in_pixels,soi_tuser,resync_idle",
+    [(1, 7, 0, 0), (4, 16, 0, 0), (5, 23, 0, 0), (16, 50, 0, 0), (4, 16, 1, 0), (1, 7, 0, 6), (5, 23, 1, 9), (1, 2, 1, 2)],
+)
+def test_deltamac_input_stage(lanes, in_pixels, soi_tuser, resync_idle):
     run_cocotb(
         "deltamac_input_stage",
-        rtl("deltamac_act_buffer.sv", "deltamac_input_stage.sv"),
+        rtl(*SOURCES),
         test_file=__file__,
-        parameters={"LANES": lanes, "IN_PIXELS": in_pixels},
+        parameters={"LANES": lanes, "IN_PIXELS": in_pixels, "SOI_TUSER": soi_tuser, "RESYNC_IDLE_CYCLES": resync_idle},
     )
+
+
+@pytest.mark.parametrize(
+    "parameter,value,message",
+    [("SOI_TUSER", 2, "SOI_TUSER must be 0 (TUSER ignored) or 1"), ("RESYNC_IDLE_CYCLES", -1, "RESYNC_IDLE_CYCLES must be 0 (off)")],
+)
+def test_illegal_parameters(parameter, value, message, tmp_path):
+    expect_elaboration_failure("deltamac_input_stage", rtl(*SOURCES), {parameter: value}, [message], tmp_path)

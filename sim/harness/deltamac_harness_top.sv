@@ -71,6 +71,7 @@ module deltamac_harness_top #(
       .s_axis_tvalid,
       .s_axis_tready,
       .s_axis_tlast,
+      .s_axis_tuser  (1'b0),  // SOI_TUSER = 0: no start-of-image marker
       .m_axis_tdata,
       .m_axis_tvalid,
       .m_axis_tready,

@@ -4,7 +4,7 @@
 //   0 well-behaved            1 never answers (hang)          2 TDATA changes while TREADY = 0
 //   3 TLAST on the first beat  4 status_frame_error pulse      5 the result is sent twice
 //   6 status_images not counted
-// It ignores the ROM files and TLAST; the file name differs from the module name on purpose.
+// It ignores the ROM files, TLAST and TUSER; the file name differs from the module name on purpose.
 /* verilator lint_off DECLFILENAME */
 /* verilator lint_off UNUSEDPARAM */
 /* verilator lint_off UNUSEDSIGNAL */
@@ -13,7 +13,9 @@ module deltamac_top #(
     parameter     DELTA_ROM_FILE = "",
     parameter     REF_ROM_FILE   = "",
     parameter     BIAS_ROM_FILE  = "",
-    parameter     MULT_ROM_FILE  = ""
+    parameter     MULT_ROM_FILE  = "",
+    parameter int SOI_TUSER      = 0,
+    parameter int RESYNC_IDLE_CYCLES = 0
 ) (
     input  logic        clk,
     input  logic        rst,
@@ -21,6 +23,7 @@ module deltamac_top #(
     input  logic        s_axis_tvalid,
     output logic        s_axis_tready,
     input  logic        s_axis_tlast,
+    input  logic        s_axis_tuser,
     output logic [31:0] m_axis_tdata,
     output logic        m_axis_tvalid,
     input  logic        m_axis_tready,
