@@ -1,14 +1,15 @@
 # RTL lint and cocotb simulation (docs/rtl.md).
 # `make lint` exports small seeded networks into build/lint/<net>/ (one generated package each:
-# fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer) and
-# runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top) plus the rtl/lint/*.vlt
-# waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
+# fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer, mixed
+# per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top) plus
+# the rtl/lint/*.vlt waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
 LINT_DIR  := build/lint
-LINT_NETS := fr16 plain5 cons12 single
+LINT_NETS := fr16 plain5 cons12 single mixed7
 LINT_NET_fr16   := --topology 784-32-10 --lanes 16 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
 LINT_NET_plain5 := --topology 784-16-10 --lanes 5 --scheme plain --weight-bits 6 --delta-bits 6 --group row
 LINT_NET_cons12 := --topology 784-24-12-10 --lanes 12 --scheme consecutive --weight-bits 8 --delta-bits 4 --group row --activation clamp
 LINT_NET_single := --topology 64-10 --lanes 3 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
+LINT_NET_mixed7 := --topology 784-32-16-10 --lanes 7 --scheme fixed_reference --delta-bits 4 --group row --activation clamp --bits w8a8,w3a3,w6d3a5
 LINT_RTL   = $(shell $(PY) -m scripts.corefile list --target default --repo-only)
 LINT_WAIVE = $(sort $(wildcard rtl/lint/*.vlt))
 

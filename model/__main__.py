@@ -21,9 +21,10 @@ from model.datasets import DATASETS, DatasetError, load_dataset
 
 DATA_ROOT_HELP = "dataset directory (default: $DELTAMAC_FASHION_MNIST_DIR or the Debian package's directory)"
 from model.export import MANIFEST_FILE, export_network, load_export
-from model.formats import ACTIVATIONS, DeltaFormat, FormatError, Scheme
+from model.formats import ACT_BITS, ACTIVATIONS, DeltaFormat, FormatError, Scheme, layer_formats, parse_bits_spec
 from model.inference import predict
 from model.memfile import MemFileError
+from model.network import describe_precision
 from model.random_net import random_network
 
 CALIBRATION_IMAGES = 512
@@ -82,17 +83,23 @@ def cmd_export_random(args) -> None:
         _refuse_to_overwrite_a_trained_export(Path(args.out))
     delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
     fmt = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group)
+    formats, act_bits = fmt, ACT_BITS
+    if args.bits is not None:
+        precisions = parse_bits_spec(args.bits, len(args.topology) - 1)
+        formats = layer_formats(precisions, args.scheme, delta_bits, args.group)
+        act_bits = [p.in_bits for p in precisions[1:]]
     calibration = None
     if args.calibration != "random":
         if args.topology[0] != 784:
             raise FormatError(f"--calibration {args.calibration} needs 784 inputs; use --calibration random")
         images, _ = load_dataset(args.calibration, "train", root=args.data_root)
         calibration = images[np.random.default_rng(args.seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
-    net = random_network(args.topology, fmt, args.seed, calibration, args.delta_shift, args.activation)
+    net = random_network(args.topology, formats, args.seed, calibration, args.delta_shift, args.activation, act_bits)
     name = RANDOM_PREFIX + (args.name or f"{'-'.join(map(str, args.topology))}-seed{args.seed}")
     manifest = export_network(net, args.out, args.lanes, name)
     print(
-        f"[model] exported {name}: {fmt.describe()}, lanes {args.lanes}, ACC_BITS {net.acc_bits}, "
+        f"[model] exported {name}: {net.core_format.describe()} ({describe_precision(net)}), lanes {args.lanes}, "
+        f"ACC_BITS {net.acc_bits}, "
         f"compression {manifest['accounting']['compression_ratio']:.2f}x -> {args.out}"
     )
 
@@ -116,7 +123,8 @@ def cmd_eval(args) -> None:
 def cmd_report(args) -> None:
     net, manifest = load_export(args.build)
     account = stored_bits(net, manifest["lanes"])
-    print(f"[model] {manifest.get('name', args.build)}: {net.delta.describe()}, lanes {manifest['lanes']}, "
+    print(f"[model] {manifest.get('name', args.build)}: {net.core_format.describe()} ({describe_precision(net)}), "
+          f"lanes {manifest['lanes']}, "
           f"topology {'-'.join(map(str, net.topology))}, ACC_BITS {net.acc_bits}")
     header = f"{'layer':>6} {'n_in':>6} {'n_out':>6} {'delta':>10} {'ref':>8} {'padding':>8} {'stored':>10} {'8-bit':>10}"
     print(header)
@@ -149,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--delta-bits", type=int, default=None, help="default 4 (weight bits for plain)")
     export.add_argument("--group", type=_group, default=None, help="'row' or weights per reference group")
     export.add_argument("--delta-shift", type=int, default=0, help="s: delta step 2**s")
+    export.add_argument("--bits", default=None,
+                        help="per-layer precision spec, e.g. w8a8,w4a4,w8a4 or the short form w4a4 (docs/model.md); "
+                             "default: --weight-bits weights and 8-bit activations in every layer")
     export.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden layers")
     export.add_argument("--seed", type=int, default=1)
     export.add_argument("--calibration", choices=(*DATASETS, "random"), default="fashion-mnist",

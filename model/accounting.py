@@ -51,7 +51,7 @@ class BitAccount:
 
 def _shape_of(source) -> tuple[tuple[int, ...], DeltaFormat]:
     if isinstance(source, QuantNetwork):
-        return source.topology, source.delta
+        return source.topology, source.core_format
     try:
         delta = source["delta"]
         fmt = DeltaFormat(Scheme.from_name(delta["scheme"]), delta["weight_bits"], delta["delta_bits"], delta["group"])

@@ -24,7 +24,8 @@ from model.svpkg import generate_package
 ROM_NAMES = ("delta", "ref", "bias", "mult")
 MANIFEST_FILE = "manifest.json"
 WEIGHTS_FILE = "weights.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-layer weight formats and activation widths; 1 (read too): one format, 8-bit activations
+READABLE_VERSIONS = (1, 2)
 
 
 class ExportError(FormatError):
@@ -32,11 +33,16 @@ class ExportError(FormatError):
 
 
 def _rom_words(net: QuantNetwork, layout: RomLayout) -> dict[str, list[int]]:
-    """Raw words of every ROM of the layout (no reference ROM for plain)."""
-    fmt = net.delta
+    """Raw words of every ROM of the layout (no reference ROM for plain), every layer encoded in
+    the shared-lane core's format."""
+    fmt = layout.delta
     delta_words, ref_words = [], []
     for index, layer in enumerate(net.layers):
-        encoded = encode_layer(layer.weights, fmt, layer.delta_shift, index)
+        try:
+            encoded = encode_layer(layer.weights, fmt, layer.delta_shift, index)
+        except FormatError as exc:
+            raise ExportError(f"layer {index} ({net.formats[index].describe()}) cannot be stored in the shared-lane "
+                              f"core's format ({fmt.describe()}): {exc}") from None
         delta_words += pack_rows(encoded.deltas, layout.lanes, fmt.delta_bits)
         ref_words += to_raw(encoded.refs, fmt.weight_format, f"layer {index} references")
     biases = np.concatenate([layer.bias for layer in net.layers])
@@ -50,9 +56,21 @@ def _rom_words(net: QuantNetwork, layout: RomLayout) -> dict[str, list[int]]:
     return {name: words[name] for name in layout.rom_shapes()}
 
 
+def _format_entry(fmt: DeltaFormat) -> dict:
+    return {"scheme": fmt.scheme.label, "weight_bits": fmt.weight_bits, "delta_bits": fmt.delta_bits, "group": fmt.group}
+
+
+def _format_from_entry(entry: dict) -> DeltaFormat:
+    return DeltaFormat(Scheme.from_name(entry["scheme"]), entry["weight_bits"], entry["delta_bits"], entry["group"])
+
+
 def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
     """Write every export file of `net` for `lanes` MAC lanes into out_dir; returns the manifest."""
-    layout = RomLayout.build(net.topology, net.delta, lanes, net.acc_bits)
+    try:
+        core = net.core_format
+    except FormatError as exc:
+        raise ExportError(str(exc)) from None
+    layout = RomLayout.build(net.topology, core, lanes, net.acc_bits)
     problems = layout.rtl_group_problems()
     if problems:
         raise ExportError(
@@ -81,8 +99,7 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         "format_version": FORMAT_VERSION,
         "name": name,
         "topology": list(net.topology),
-        "delta": {"scheme": net.delta.scheme.label, "weight_bits": net.delta.weight_bits,
-                  "delta_bits": net.delta.delta_bits, "group": net.delta.group},
+        "delta": _format_entry(core),
         "lanes": lanes,
         "acc_bits": net.acc_bits,
         "bias_bits": net.acc_bits,
@@ -93,8 +110,9 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
              "delta_base": lay.delta_base, "ref_base": lay.ref_base, "neuron_base": lay.neuron_base,
              "delta_shift": layer.delta_shift, "req_shift": layer.req_shift, "activation": layer.activation,
              "in_signed": layer.in_signed, "out_signed": layer.out_signed,
-             "acc_bits": layer.acc_bits(net.delta.weight_bits)}
-            for lay, layer in zip(layout.layers, net.layers)
+             "in_bits": layer.in_bits, "act_bits": layer.act_bits, "format": _format_entry(fmt),
+             "acc_bits": layer.acc_bits(fmt.weight_bits)}
+            for lay, layer, fmt in zip(layout.layers, net.layers, net.formats)
         ],
         "roms": roms,
         "sv_package": SV_PACKAGE_FILE,
@@ -116,8 +134,8 @@ def _read_manifest(out: Path) -> dict:
     missing = [k for k in ("format_version", "topology", "delta", "lanes", "layers", "roms") if k not in manifest]
     if missing:
         raise ExportError(f"{path}: missing keys {missing}")
-    if manifest["format_version"] != FORMAT_VERSION:
-        raise ExportError(f"{path}: format_version {manifest['format_version']}, this reader knows {FORMAT_VERSION}")
+    if manifest["format_version"] not in READABLE_VERSIONS:
+        raise ExportError(f"{path}: format_version {manifest['format_version']}, this reader knows {READABLE_VERSIONS}")
     return manifest
 
 
@@ -127,14 +145,17 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
     manifest = _read_manifest(out)
     where = out / MANIFEST_FILE
     try:
-        spec = manifest["delta"]
-        fmt = DeltaFormat(Scheme.from_name(spec["scheme"]), spec["weight_bits"], spec["delta_bits"], spec["group"])
+        fmt = _format_from_entry(manifest["delta"])
         topology, lanes, table = manifest["topology"], manifest["lanes"], manifest["layers"]
         acc_bits = int(manifest["acc_bits"])
         layout = RomLayout.build(topology, fmt, lanes, acc_bits)
+        per_layer = manifest["format_version"] >= 2
+        layer_formats = [_format_from_entry(e["format"]) if per_layer else fmt for e in table]
+        widths = [(int(e["act_bits"]), int(e["in_bits"])) if per_layer else (formats.ACT_BITS,) * 2 for e in table]
         shifts = [(int(e["delta_shift"]), int(e["req_shift"]), e["activation"], bool(e["in_signed"])) for e in table]
         needed_acc_bits = max(
-            formats.acc_bits(n_in, fmt.weight_bits, in_signed) for n_in, (*_, in_signed) in zip(topology, shifts)
+            formats.acc_bits(n_in, lf.weight_bits, in_signed, in_bits)
+            for n_in, lf, (*_, in_signed), (_, in_bits) in zip(topology, layer_formats, shifts, widths)
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
@@ -156,7 +177,8 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
     mults = from_raw(words["mult"], FixedFormat(MULT_BITS, False))
     refs = from_raw(words.get("ref", []), fmt.weight_format)
     layers = []
-    for index, (lay, (delta_shift, req_shift, activation, in_signed)) in enumerate(zip(layout.layers, shifts)):
+    for index, (lay, (delta_shift, req_shift, activation, in_signed), (act_bits, in_bits)) in enumerate(
+            zip(layout.layers, shifts, widths)):
         rows = words["delta"][lay.delta_base: lay.delta_base + lay.chunks * lay.n_out]
         try:
             deltas = unpack_rows(rows, lay.n_out, lay.n_in, lanes, fmt.delta_bits)
@@ -169,11 +191,15 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         except FormatError as exc:
             raise ExportError(f"{out}: the delta/reference ROMs decode out of range: {exc}") from None
         neurons = slice(lay.neuron_base, lay.neuron_base + lay.n_out)
-        layers.append(QuantLayer(weights, biases[neurons], mults[neurons], req_shift, delta_shift, activation, in_signed))
+        layers.append(QuantLayer(weights, biases[neurons], mults[neurons], req_shift, delta_shift, activation, in_signed,
+                                 act_bits, in_bits))
     try:
-        net = QuantNetwork(tuple(layers), fmt)
+        net = QuantNetwork(tuple(layers), tuple(layer_formats))
     except FormatError as exc:
         raise ExportError(f"{out}: the exported network breaks the contract: {exc}") from None
+    if net.core_format != fmt:
+        raise ExportError(f"{where}: the ROMs are declared {fmt.describe()}, but the layers' formats need the core "
+                          f"format {net.core_format.describe()}")
     _check_against_npz(net, out / manifest.get("weights", WEIGHTS_FILE))
     return net, manifest
 

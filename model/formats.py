@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-ACT_BITS = 8
+ACT_BITS = 8  # pixels, and the widest activation (the activation buffer's width)
+MIN_ACT_BITS, MAX_ACT_BITS = 2, ACT_BITS  # a hidden layer's output activation width
 MULT_BITS = 16
 # acc * M must fit int64: acc_bits + MULT_BITS + headroom for the rounding term stays below 64.
 MAX_ACC_BITS = 40
@@ -83,22 +85,30 @@ PIXEL_FORMAT = FixedFormat(ACT_BITS, False)
 MULT_FORMAT = FixedFormat(MULT_BITS, False)
 
 
-def activation_format(activation: str) -> FixedFormat:
-    """Output format of a hidden layer: relu -> unsigned 8 bit, clamp (hardtanh) -> signed 8 bit."""
+def check_act_bits(bits, what: str) -> int:
+    """A hidden layer's output width must be MIN_ACT_BITS..MAX_ACT_BITS; returns it as int."""
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not MIN_ACT_BITS <= bits <= MAX_ACT_BITS:
+        raise FormatError(f"{what}: activation bits must be an integer in {MIN_ACT_BITS}..{MAX_ACT_BITS}, got {bits!r}")
+    return int(bits)
+
+
+def activation_format(activation: str, bits: int = ACT_BITS) -> FixedFormat:
+    """Output format of a hidden layer: relu -> unsigned `bits` bits, clamp (hardtanh) -> signed."""
     if activation not in ACTIVATIONS:
         raise FormatError(f"unknown activation {activation!r}; expected one of: {', '.join(ACTIVATIONS)}")
-    return FixedFormat(ACT_BITS, activation == "clamp")
+    return FixedFormat(check_act_bits(bits, f"{activation} layer"), activation == "clamp")
 
 
-def sum_bound(n_in: int, weight_bits: int, in_signed: bool) -> int:
-    """Largest |sum_i w_i a_i| for n_in weights of weight_bits bits; also the bias bound."""
-    amax = 128 if in_signed else 255
+def sum_bound(n_in: int, weight_bits: int, in_signed: bool, in_bits: int = ACT_BITS) -> int:
+    """Largest |sum_i w_i a_i| for n_in weights of weight_bits bits and inputs of in_bits bits
+    (largest magnitude 2**(in_bits-1) signed, 2**in_bits - 1 unsigned); also the bias bound."""
+    amax = 1 << (in_bits - 1) if in_signed else (1 << in_bits) - 1
     return n_in * (1 << (weight_bits - 1)) * amax
 
 
-def acc_bits(n_in: int, weight_bits: int, in_signed: bool) -> int:
+def acc_bits(n_in: int, weight_bits: int, in_signed: bool, in_bits: int = ACT_BITS) -> int:
     """Signed accumulator width holding every acc = sum + bias, |acc| <= 2 * sum_bound."""
-    return (2 * sum_bound(n_in, weight_bits, in_signed)).bit_length() + 1
+    return (2 * sum_bound(n_in, weight_bits, in_signed, in_bits)).bit_length() + 1
 
 
 @dataclass(frozen=True)
@@ -160,3 +170,104 @@ class DeltaFormat:
         return (
             f"{self.scheme.label} weight_bits={self.weight_bits} delta_bits={self.delta_bits} group={group}"
         )
+
+
+def core_format(layer_formats) -> DeltaFormat:
+    """The one storage format of a shared-lane core that runs every layer through the same
+    delta decoder and MAC lanes (ARCHITECTURE.md section 2): one scheme, the widest weights,
+    the widest deltas and one group size. A plain layer inside a delta scheme is stored as that
+    scheme's deltas (its weights must then fit them); encoding in the core format checks that."""
+    formats = tuple(layer_formats)
+    if not formats:
+        raise FormatError("core_format: no layers")
+    delta_layers = [(i, f) for i, f in enumerate(formats) if f.scheme != Scheme.PLAIN]
+    weight_bits = max(f.weight_bits for f in formats)
+    if not delta_layers:
+        return DeltaFormat(Scheme.PLAIN, weight_bits, weight_bits, None)
+    first, base = delta_layers[0]
+    for index, fmt in delta_layers[1:]:
+        if fmt.scheme != base.scheme or fmt.group != base.group:
+            raise FormatError(
+                f"layer {index} ({fmt.describe()}) and layer {first} ({base.describe()}) differ in scheme or group: "
+                "a shared-lane core decodes every layer with one scheme and group"
+            )
+    delta_bits = min(max(f.delta_bits for f in formats), MAX_DELTA_BITS)
+    return DeltaFormat(base.scheme, weight_bits, delta_bits, base.group)
+
+
+@dataclass(frozen=True)
+class LayerPrecision:
+    """One entry of a per-layer precision spec: the layer's weights and its input activations."""
+
+    weight_bits: int
+    in_bits: int
+    delta_bits: int | None = None  # None: the run's delta bits (or plain, see layer_formats)
+
+    def label(self) -> str:
+        delta = "" if self.delta_bits is None else f"d{self.delta_bits}"
+        return f"w{self.weight_bits}{delta}a{self.in_bits}"
+
+
+_SPEC_ENTRY = re.compile(r"w(\d+)(?:d(\d+))?a(\d+)")
+EDGE_PRECISION = LayerPrecision(ACT_BITS, ACT_BITS)  # first and last layer of a short-form spec
+
+
+def parse_bits_spec(spec: str, n_layers: int) -> tuple[LayerPrecision, ...]:
+    """Per-layer precisions from `w8a8,w2a2,w2a2,w8a8` (one entry per layer) or a short form
+    `w2a2` (that precision for every layer but the first and the last, which stay w8a8).
+
+    `w<W>[d<D>]a<A>`: the layer's weights have W bits (D-bit deltas, optional) and its inputs A
+    bits, i.e. the previous layer's output activations are requantised to A bits. Layer 0 reads
+    the uint8 pixels, so its entry must say a8."""
+    entries = [part.strip().lower() for part in str(spec).split(",")]
+    parsed = []
+    for position, entry in enumerate(entries):
+        match = _SPEC_ENTRY.fullmatch(entry)
+        if match is None:
+            raise FormatError(f"bits spec {spec!r}, entry {position + 1} {entry!r}: expected w<W>a<A> or w<W>d<D>a<A>, "
+                              "e.g. w8a8 or w4d2a4")
+        weight_bits, delta_bits, in_bits = (None if g is None else int(g) for g in match.groups())
+        where = f"bits spec {spec!r}, entry {position + 1} ({entry})"
+        if not MIN_WEIGHT_BITS <= weight_bits <= MAX_WEIGHT_BITS:
+            raise FormatError(f"{where}: weight bits must be in {MIN_WEIGHT_BITS}..{MAX_WEIGHT_BITS}, got {weight_bits}")
+        if delta_bits is not None and not MIN_DELTA_BITS <= delta_bits <= min(weight_bits, MAX_DELTA_BITS):
+            raise FormatError(f"{where}: delta bits must be in {MIN_DELTA_BITS}..{min(weight_bits, MAX_DELTA_BITS)} "
+                              f"(at most the weight bits), got {delta_bits}")
+        check_act_bits(in_bits, where)
+        parsed.append(LayerPrecision(weight_bits, in_bits, delta_bits))
+    if len(parsed) == 1 and n_layers != 1:
+        if n_layers < 3:
+            raise FormatError(f"bits spec {spec!r}: the short form keeps the first and the last layer at w8a8, so it "
+                              f"needs at least 3 layers; this network has {n_layers}: give one entry per layer")
+        parsed = [EDGE_PRECISION, *parsed * (n_layers - 2), EDGE_PRECISION]
+    if len(parsed) != n_layers:
+        raise FormatError(f"bits spec {spec!r} has {len(parsed)} entries; the network has {n_layers} layers "
+                          "(give one entry per layer, or one entry for the short form)")
+    if parsed[0].in_bits != ACT_BITS:
+        raise FormatError(f"bits spec {spec!r}, entry 1 ({parsed[0].label()}): layer 0 reads the uint8 pixels, "
+                          f"its inputs must be a{ACT_BITS}")
+    return tuple(parsed)
+
+
+def format_bits_spec(precisions) -> str:
+    return ",".join(p.label() for p in precisions)
+
+
+def layer_formats(precisions, scheme: Scheme, delta_bits: int, group: int | None) -> tuple[DeltaFormat, ...]:
+    """Each layer's DeltaFormat for a spec under one scheme: plain layers store W-bit weights;
+    a delta scheme stores D-bit deltas (the entry's d, else `delta_bits`). A layer whose W is not
+    above the run's delta bits (and gives no d of its own) is stored plain: its deltas would not
+    be narrower than its weights."""
+    formats = []
+    for precision in precisions:
+        wb = precision.weight_bits
+        if scheme == Scheme.PLAIN:
+            if precision.delta_bits is not None:
+                raise FormatError(f"bits spec entry {precision.label()}: scheme plain stores weights, not deltas "
+                                  "(drop the d part)")
+            formats.append(DeltaFormat(Scheme.PLAIN, wb, wb, None))
+        elif precision.delta_bits is None and wb <= delta_bits:
+            formats.append(DeltaFormat(Scheme.PLAIN, wb, wb, None))
+        else:
+            formats.append(DeltaFormat(scheme, wb, precision.delta_bits or delta_bits, group))
+    return tuple(formats)

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.formats import MAX_ACC_BITS, PIXEL_FORMAT, FormatError, activation_format
+from model.formats import ACT_BITS, MAX_ACC_BITS, PIXEL_FORMAT, FormatError, activation_format
 from model.network import QuantLayer, QuantNetwork
 
 
-def requantize(acc, mult, shift: int, out_signed: bool) -> np.ndarray:
-    """Requantise accumulators to 8-bit activations, exactly as the RTL does.
+def requantize(acc, mult, shift: int, out_signed: bool, bits: int = ACT_BITS) -> np.ndarray:
+    """Requantise accumulators to `bits`-bit activations (2..8), exactly as the RTL does.
 
     acc: int64 [..., n_out]; mult: the unsigned 16-bit per-channel multipliers M [n_out];
     shift: the per-layer k in 1..62. Computes (acc * M + 2**(k-1)) >> k with an arithmetic
     (flooring) shift of the exact product, i.e. acc * M / 2**k rounded half up (towards
-    +infinity: -2.5 -> -2, 2.5 -> 3), then saturates to [-128, 127] when out_signed (clamp)
-    or [0, 255] otherwise (relu). No wrap-around. |acc| < 2**(MAX_ACC_BITS-1) keeps the sum
+    +infinity: -2.5 -> -2, 2.5 -> 3), then saturates to [-2**(bits-1), 2**(bits-1)-1] when
+    out_signed (clamp) or [0, 2**bits-1] otherwise (relu). No wrap-around. |acc| < 2**(MAX_ACC_BITS-1) keeps the sum
     below 2**62, so int64 is exact.
     """
     acc = np.asarray(acc, dtype=np.int64)
@@ -30,7 +30,7 @@ def requantize(acc, mult, shift: int, out_signed: bool) -> np.ndarray:
         raise FormatError(f"requantize: shift must be in 1..62, got {shift}")
     if acc.size and int(np.abs(acc).max()) >= 1 << (MAX_ACC_BITS - 1):
         raise AssertionError(f"requantize: |acc| = {int(np.abs(acc).max())} needs more than {MAX_ACC_BITS} bits")
-    out = activation_format("clamp" if out_signed else "relu")
+    out = activation_format("clamp" if out_signed else "relu", bits)
     scaled = (acc * mult + (1 << (shift - 1))) >> shift
     return np.clip(scaled, out.min, out.max)
 
@@ -63,9 +63,10 @@ def layer_activations(net: QuantNetwork, images) -> list[np.ndarray]:
     """Each layer's output, int64: requantised activations [N, n_out] for hidden layers, logits last."""
     x = check_images(net, images)
     outputs = []
-    for layer in net.layers:
-        acc = accumulate(layer, x, net.delta.weight_bits)
-        x = acc if layer.activation == "none" else requantize(acc, layer.mult, layer.req_shift, layer.out_signed)
+    for layer, fmt in zip(net.layers, net.formats):
+        acc = accumulate(layer, x, fmt.weight_bits)
+        x = acc if layer.activation == "none" else requantize(acc, layer.mult, layer.req_shift, layer.out_signed,
+                                                              layer.act_bits)
         outputs.append(x)
     return outputs
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from model import formats
 from model.delta import check_delta_shift, encode_layer
-from model.formats import MULT_FORMAT, DeltaFormat, FormatError
+from model.formats import ACT_BITS, MULT_FORMAT, DeltaFormat, FormatError
 
 
 class NetworkError(FormatError):
@@ -33,6 +33,8 @@ class QuantLayer:
     delta_shift: int  # s >= 0
     activation: str  # "relu" | "clamp" | "none" (last layer only)
     in_signed: bool  # input activations signed?
+    act_bits: int = ACT_BITS  # output activation width of a hidden layer, 2..8 (ACT_BITS for the last layer)
+    in_bits: int = ACT_BITS  # input activation width: 8 for the pixels, else the previous layer's act_bits
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", _int_array(self.weights, 2, "QuantLayer.weights"))
@@ -41,6 +43,8 @@ class QuantLayer:
         object.__setattr__(self, "req_shift", int(self.req_shift))
         object.__setattr__(self, "delta_shift", int(self.delta_shift))
         object.__setattr__(self, "in_signed", bool(self.in_signed))
+        object.__setattr__(self, "act_bits", int(self.act_bits))
+        object.__setattr__(self, "in_bits", int(self.in_bits))
 
     @property
     def n_out(self) -> int:
@@ -54,23 +58,43 @@ class QuantLayer:
     def out_signed(self) -> bool:
         return self.activation == "clamp"
 
+    @property
+    def out_format(self) -> formats.FixedFormat:
+        """The requantised output format of a hidden layer."""
+        return formats.activation_format(self.activation, self.act_bits)
+
     def sum_bound(self, weight_bits: int) -> int:
-        return formats.sum_bound(self.n_in, weight_bits, self.in_signed)
+        return formats.sum_bound(self.n_in, weight_bits, self.in_signed, self.in_bits)
 
     def acc_bits(self, weight_bits: int) -> int:
-        return formats.acc_bits(self.n_in, weight_bits, self.in_signed)
+        return formats.acc_bits(self.n_in, weight_bits, self.in_signed, self.in_bits)
 
 
 @dataclass(frozen=True, eq=False)
 class QuantNetwork:
-    """An MLP of QuantLayers whose weights are stored in `delta`; validated on construction."""
+    """An MLP of QuantLayers, validated on construction.
+
+    formats: each layer's weight storage format, or one DeltaFormat for every layer.
+    """
 
     layers: tuple[QuantLayer, ...]
-    delta: DeltaFormat
+    formats: tuple[DeltaFormat, ...]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
+        given = (self.formats,) * len(self.layers) if isinstance(self.formats, DeltaFormat) else tuple(self.formats)
+        object.__setattr__(self, "formats", given)
         self.validate()
+
+    @property
+    def core_format(self) -> DeltaFormat:
+        """The storage format of the shared-lane core (formats.core_format)."""
+        return formats.core_format(self.formats)
+
+    @property
+    def uniform(self) -> bool:
+        """Every layer has the same weight format and 8-bit activations (the original contract)."""
+        return len(set(self.formats)) == 1 and all(layer.act_bits == ACT_BITS for layer in self.layers)
 
     @property
     def topology(self) -> tuple[int, ...]:
@@ -82,7 +106,7 @@ class QuantNetwork:
 
     @property
     def layer_acc_bits(self) -> tuple[int, ...]:
-        return tuple(layer.acc_bits(self.delta.weight_bits) for layer in self.layers)
+        return tuple(layer.acc_bits(fmt.weight_bits) for layer, fmt in zip(self.layers, self.formats))
 
     @property
     def acc_bits(self) -> int:
@@ -93,10 +117,13 @@ class QuantNetwork:
         """Raise NetworkError (or the EncodeError of the delta format) naming the first broken rule."""
         if not self.layers:
             raise NetworkError("a network needs at least one layer")
-        wb = self.delta.weight_bits
+        if len(self.formats) != len(self.layers) or not all(isinstance(f, DeltaFormat) for f in self.formats):
+            raise NetworkError(f"formats: expected one DeltaFormat, or one per layer ({len(self.layers)}), "
+                               f"got {self.formats!r}")
         last = len(self.layers) - 1
-        for index, layer in enumerate(self.layers):
+        for index, (layer, fmt) in enumerate(zip(self.layers, self.formats)):
             where = f"layer {index}"
+            wb = fmt.weight_bits
             if not isinstance(layer, QuantLayer):
                 raise NetworkError(f"{where}: expected a QuantLayer, got {type(layer).__name__}")
             if index and layer.n_in != self.layers[index - 1].n_out:
@@ -112,6 +139,10 @@ class QuantNetwork:
             if layer.in_signed != expected_in_signed:
                 source = "pixels are unsigned" if index == 0 else f"layer {index - 1} is {self.layers[index - 1].activation}"
                 raise NetworkError(f"{where}: in_signed={layer.in_signed} but {source}")
+            expected_in_bits = ACT_BITS if index == 0 else self.layers[index - 1].act_bits
+            if layer.in_bits != expected_in_bits:
+                source = f"pixels have {ACT_BITS} bits" if index == 0 else f"layer {index - 1} outputs {expected_in_bits} bits"
+                raise NetworkError(f"{where}: in_bits={layer.in_bits} but {source}")
             if index == last:
                 if layer.activation != "none" or layer.req_shift != 0 or np.any(layer.mult != 0):
                     raise NetworkError(
@@ -119,18 +150,25 @@ class QuantNetwork:
                         f"and all multipliers 0, got {layer.activation!r}, {layer.req_shift}, "
                         f"mult max {int(layer.mult.max(initial=0))}"
                     )
+                if layer.act_bits != ACT_BITS:
+                    raise NetworkError(f"{where} (last): logits are not requantised, act_bits must stay {ACT_BITS}, "
+                                       f"got {layer.act_bits}")
             else:
                 if layer.activation not in formats.ACTIVATIONS:
                     raise NetworkError(
                         f"{where}: hidden activation must be one of {formats.ACTIVATIONS}, got {layer.activation!r}"
                     )
+                try:
+                    formats.check_act_bits(layer.act_bits, where)
+                except FormatError as exc:
+                    raise NetworkError(str(exc)) from None
                 if not formats.MIN_REQ_SHIFT <= layer.req_shift <= formats.MAX_REQ_SHIFT:
                     raise NetworkError(
                         f"{where}: req_shift must be in {formats.MIN_REQ_SHIFT}..{formats.MAX_REQ_SHIFT}, "
                         f"got {layer.req_shift}"
                     )
                 MULT_FORMAT.check(layer.mult, f"{where} multiplier")
-            check_delta_shift(self.delta, layer.delta_shift, index)
+            check_delta_shift(fmt, layer.delta_shift, index)
             bound = layer.sum_bound(wb)
             too_big = np.abs(layer.bias) > bound
             if np.any(too_big):
@@ -141,4 +179,12 @@ class QuantNetwork:
                     f"{where}: accumulator needs {layer.acc_bits(wb)} bits, more than {formats.MAX_ACC_BITS} "
                     f"(acc * M must fit int64); use fewer inputs or weight bits"
                 )
-            encode_layer(layer.weights, self.delta, layer.delta_shift, index)
+            encode_layer(layer.weights, fmt, layer.delta_shift, index)
+
+
+def describe_precision(net: QuantNetwork) -> str:
+    """The network's per-layer precision as a bits spec (formats.parse_bits_spec reads it back)."""
+    return formats.format_bits_spec(
+        formats.LayerPrecision(fmt.weight_bits, layer.in_bits, None if fmt.scheme == formats.Scheme.PLAIN else fmt.delta_bits)
+        for layer, fmt in zip(net.layers, net.formats)
+    )

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from model.delta import project_layer
-from model.formats import MULT_FORMAT, DeltaFormat, FormatError, Scheme, activation_format
+from model.formats import ACT_BITS, MULT_FORMAT, DeltaFormat, FormatError, Scheme, activation_format
 from model.inference import accumulate, requantize
 from model.network import QuantLayer, QuantNetwork
 
@@ -24,7 +24,7 @@ TARGET_FILL = 0.9  # the 99th percentile of a neuron's output lands at this frac
 
 
 def _per_layer(value, count: int, what: str) -> list:
-    if isinstance(value, (str, int, np.integer)):
+    if isinstance(value, (str, int, np.integer, DeltaFormat)):
         return [value] * count
     values = list(value)
     if len(values) != count:
@@ -46,9 +46,9 @@ def _random_weights(rng, n_out: int, n_in: int, fmt: DeltaFormat, delta_shift: i
     return weights
 
 
-def _calibrated_scale(centred: np.ndarray, activation: str) -> tuple[np.ndarray, int]:
+def _calibrated_scale(centred: np.ndarray, activation: str, bits: int) -> tuple[np.ndarray, int]:
     """Per-channel M and one shift k mapping the 99th percentile to TARGET_FILL of the range."""
-    out = activation_format(activation)
+    out = activation_format(activation, bits)
     spread = np.percentile(np.abs(centred) if out.signed else np.maximum(centred, 0), 99, axis=0)
     factor = TARGET_FILL * out.max / np.maximum(spread, 1.0)
     shift = int(np.clip(np.floor(np.log2(MULT_FORMAT.max / factor.max())), 1, 62))
@@ -58,44 +58,49 @@ def _calibrated_scale(centred: np.ndarray, activation: str) -> tuple[np.ndarray,
 
 def random_network(
     topology: Sequence[int] = (784, 32, 10),
-    delta: DeltaFormat = DEFAULT_DELTA,
+    delta: DeltaFormat | Sequence[DeltaFormat] = DEFAULT_DELTA,
     seed: int = 0,
     calibration=None,
     delta_shift: int | Sequence[int] = 0,
     activation: str | Sequence[str] = "relu",
+    act_bits: int | Sequence[int] = ACT_BITS,
 ) -> QuantNetwork:
     """A valid QuantNetwork with seeded weights; calibration: uint8 images [N, topology[0]].
 
-    activation: "relu" or "clamp" for every hidden layer, or one per hidden layer (a clamp
-    layer makes the next layer's inputs signed).
+    delta: one weight format, or one per layer. activation: "relu" or "clamp" for every hidden
+    layer, or one per hidden layer (a clamp layer makes the next layer's inputs signed).
+    act_bits: output width of every hidden layer, or one per hidden layer.
     """
     topology = [int(n) for n in topology]
     if len(topology) < 2 or min(topology) < 1:
         raise FormatError(f"random_network: topology needs >= 2 positive sizes, got {topology}")
     n_layers = len(topology) - 1
     shifts = _per_layer(delta_shift, n_layers, "delta_shift")
+    formats = _per_layer(delta, n_layers, "delta")
     activations = _per_layer(activation, n_layers - 1, "activation") + ["none"]
+    widths = _per_layer(act_bits, n_layers - 1, "act_bits") + [ACT_BITS]
     rng = np.random.default_rng(seed)
     if calibration is None:
         calibration = rng.integers(0, 256, size=(CALIBRATION_IMAGES, topology[0]), dtype=np.uint8)
     x = np.asarray(calibration).astype(np.int64)
     if x.ndim != 2 or x.shape[1] != topology[0]:
         raise FormatError(f"random_network: calibration images must be [N, {topology[0]}], got {x.shape}")
-    layers, in_signed = [], False
+    layers, in_signed, in_bits = [], False, ACT_BITS
     for index, (n_in, n_out) in enumerate(zip(topology[:-1], topology[1:])):
-        weights = _random_weights(rng, n_out, n_in, delta, shifts[index])
+        fmt, bits = formats[index], widths[index]
+        weights = _random_weights(rng, n_out, n_in, fmt, shifts[index])
         zeros = np.zeros(n_out, np.int64)
-        probe = QuantLayer(weights, zeros, zeros, 0, shifts[index], activations[index], in_signed)
-        raw = accumulate(probe, x, delta.weight_bits)
-        bound = probe.sum_bound(delta.weight_bits)
+        probe = QuantLayer(weights, zeros, zeros, 0, shifts[index], activations[index], in_signed, bits, in_bits)
+        raw = accumulate(probe, x, fmt.weight_bits)
+        bound = probe.sum_bound(fmt.weight_bits)
         bias = np.clip(-np.rint(np.median(raw, axis=0)), -bound, bound).astype(np.int64)
         if activations[index] == "none":
             mult, req_shift = zeros, 0
         else:
-            mult, req_shift = _calibrated_scale(raw + bias, activations[index])
-        layer = QuantLayer(weights, bias, mult, req_shift, shifts[index], activations[index], in_signed)
+            mult, req_shift = _calibrated_scale(raw + bias, activations[index], bits)
+        layer = QuantLayer(weights, bias, mult, req_shift, shifts[index], activations[index], in_signed, bits, in_bits)
         layers.append(layer)
         if activations[index] != "none":
-            x = requantize(raw + bias, mult, req_shift, layer.out_signed)
-        in_signed = layer.out_signed
-    return QuantNetwork(tuple(layers), delta)
+            x = requantize(raw + bias, mult, req_shift, layer.out_signed, bits)
+        in_signed, in_bits = layer.out_signed, bits
+    return QuantNetwork(tuple(layers), tuple(formats))

@@ -1,8 +1,9 @@
 // deltamac_requant: acc + bias, then y = clamp(((acc + bias) * M + 2**(k-1)) >> k, lo, hi).
 //
 // ARCHITECTURE.md section 1: `>>` floors (arithmetic shift), so with + 2**(k-1) the rounding
-// is half up; lo, hi = -2**(ACT_BITS-1), 2**(ACT_BITS-1)-1 (in_out_signed, clamp/hardtanh) or
-// 0, 2**ACT_BITS-1 (relu). Saturates, never wraps. Also outputs the raw acc + bias (logits).
+// is half up; lo, hi = -2**(b-1), 2**(b-1)-1 (in_out_signed, clamp/hardtanh) or 0, 2**b-1 (relu),
+// b = in_act_bits, the layer's own output width (2..ACT_BITS; the result is sign- or zero-extended
+// to ACT_BITS bits). Saturates, never wraps. Also outputs the raw acc + bias (logits).
 // acc + bias is computed at ACC_BITS (it fits by construction of ACC_BITS); the product
 // (acc + bias) * M is exact in ACC_BITS + MULT_BITS bits (M is unsigned). The rounding uses
 //   floor((x + 2**(k-1)) / 2**k) = floor((floor(x / 2**(k-1)) + 1) / 2),
@@ -10,7 +11,8 @@
 // exact for every k in 1..2**SHIFT_BITS-1 (k = 0 is outside the contract and gives garbage).
 //
 // Pipeline, one neuron per cycle, LATENCY = 10 cycles from in_valid to out_valid:
-//   stage 1: sum = in_acc + in_bias; M, k-1, signedness registered   (one adder; DSP A1/B1 registers)
+//   stage 1: sum = in_acc + in_bias; M, k-1, signedness and the b-bit range mask registered
+//            (one adder; DSP A1/B1 registers)
 //   stage 2: each chunk of sum and M registered again, per chunk      (DSP A2/B2 registers)
 //   stage 3: partial products: sum split into CHUNK_BITS-bit unsigned chunks under a signed top
 //            chunk of at most CHUNK_BITS + 1 bits, each times M (an 18 x 18 signed multiplier
@@ -22,7 +24,7 @@
 //   stage 6: product >>> the multiple-of-8 part of k-1                (shifter only)
 //   stage 7: t = that >>> the rest of k-1 (0..7)                       (shifter only)
 //   stage 8: y = (t + 1) >>> 1                                        (one adder)
-//   stage 9: range tests of y registered (sign, upper bits all equal / any set)
+//   stage 9: range tests of y registered (sign, upper bits all equal / any set, at ACT_BITS and b)
 //   stage 10: saturate y to [lo, hi] (a select on the registered tests)
 // The registers of stages 2 to 4 have one load each, so they can go inside the multiplier
 // blocks (DSP48E1 A2/B2, M and P; MULT18X18D input, pipeline and output registers, see
@@ -32,9 +34,10 @@ module deltamac_requant #(
   parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
   parameter int BIAS_BITS  = 32, // bias width (signed), 1..ACC_BITS
   parameter int MULT_BITS  = 16, // multiplier M width (unsigned), 1..17 (M as an 18-bit signed multiplier operand)
-  parameter int ACT_BITS   = 8,  // output activation width, 2..ACC_BITS
+  parameter int ACT_BITS   = 8,  // widest output activation width, 2..ACC_BITS (out_act's width)
   parameter int SHIFT_BITS = 6,  // width of the requantisation shift k (>= 1)
-  parameter int USER_WIDTH = 1   // sideband carried alongside (>= 1)
+  parameter int USER_WIDTH = 1,  // sideband carried alongside (>= 1)
+  localparam int ACT_W     = $clog2(ACT_BITS + 1) // width of in_act_bits (derived)
 ) (
   input  logic                         clk,           // clock
   input  logic                         rst,           // synchronous active-high reset
@@ -43,7 +46,8 @@ module deltamac_requant #(
   input  logic signed [BIAS_BITS-1:0]  in_bias,       // the neuron's bias
   input  logic [MULT_BITS-1:0]         in_mult,       // unsigned M
   input  logic [SHIFT_BITS-1:0]        in_shift,      // k >= 1
-  input  logic                         in_out_signed, // 1: clamp to [-2^(ACT_BITS-1), 2^(ACT_BITS-1)-1]; 0: relu to [0, 2^ACT_BITS-1]
+  input  logic                         in_out_signed, // 1: clamp to [-2^(b-1), 2^(b-1)-1]; 0: relu to [0, 2^b-1]
+  input  logic [ACT_W-1:0]             in_act_bits,   // b: the neuron's output width, 2..ACT_BITS
   input  logic [USER_WIDTH-1:0]        in_user,       // sideband, delayed by LATENCY
   output logic                         out_valid,     // out_act, out_logit and out_user are valid
   output logic [ACT_BITS-1:0]          out_act,       // requantised activation (bit pattern)
@@ -53,6 +57,7 @@ module deltamac_requant #(
 
   // Cycles from in_valid to out_valid.
   localparam int LATENCY = 10;
+
   // Low bits of k-1 shifted in stage 7 (the rest in stage 6): two shallow shifters, not one deep.
   localparam int FINE_BITS = SHIFT_BITS < 3 ? SHIFT_BITS : 3;
   // Exact width of (acc + bias) * M.
@@ -82,6 +87,7 @@ module deltamac_requant #(
   logic [9*ACC_BITS-1:0]         logit_q;   // stages 2..10
   logic [6*SHIFT_BITS-1:0]       shift_q;   // k-1, stages 1..6
   logic [9-1:0]                  signed_q;  // stages 1..9
+  logic [9*ACT_BITS-1:0]         low_q;     // stages 1..9: ones below the sign bit (clamp) or below bit b (relu)
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -90,6 +96,15 @@ module deltamac_requant #(
       valid_q <= LATENCY'({valid_q, in_valid});
     end
   end
+
+  // The largest value of a b-bit output: 2**(b-1)-1 (clamp) or 2**b-1 (relu), as ACT_BITS bits.
+  // Its complement is the smallest clamp value sign-extended, and the bits that must all equal
+  // the sign (or be 0 for relu) for y to be in range.
+  function automatic logic [ACT_BITS-1:0] low_mask(input logic [ACT_W-1:0] bits, input logic out_signed);
+    logic [ACT_BITS:0] top;
+    top = (ACT_BITS+1)'(1) << (out_signed ? bits - ACT_W'(1) : bits);
+    return ACT_BITS'(top - (ACT_BITS+1)'(1));
+  endfunction
 
   // ---------------------------------------------------------------------------------------------
   // Stage 1: bias add, M registered (stage 2, the operands registered again, is per chunk).
@@ -100,6 +115,7 @@ module deltamac_requant #(
     user_q   <= (LATENCY*USER_WIDTH)'({user_q, in_user});
     shift_q  <= (6*SHIFT_BITS)'({shift_q, in_shift - SHIFT_BITS'(1)});
     signed_q <= 9'({signed_q, in_out_signed});
+    low_q    <= (9*ACT_BITS)'({low_q, low_mask(in_act_bits, in_out_signed)});
     sum_q    <= in_acc + ACC_BITS'(in_bias);
     mult_q   <= in_mult;
     logit_q  <= (9*ACC_BITS)'({logit_q, sum_q});
@@ -190,12 +206,16 @@ module deltamac_requant #(
 
   // ---------------------------------------------------------------------------------------------
   // Stages 9-10: range tests registered, then saturate. Signed: in range iff bits
-  // [PROD_BITS-1 : ACT_BITS-1] are all equal. Unsigned: negative -> 0; any bit in
-  // [PROD_BITS-2 : ACT_BITS] set -> 2**ACT_BITS - 1.
+  // [PROD_BITS-1 : b-1] are all equal. Unsigned: negative -> 0; any bit in [PROD_BITS-2 : b]
+  // set -> 2**b - 1. Each test is the ACT_BITS-wide one plus the bits of the low ACT_BITS that
+  // the b-bit mask excludes (none when b = ACT_BITS for relu; only bit ACT_BITS-1 for clamp,
+  // which the wide test covers).
   logic                rnd_signed;       // clamp (1) or relu (0) for this neuron
   logic                rnd_negative_q;   // y < 0
   logic                signed_over_q;    // y outside the signed ACT_BITS range
   logic                unsigned_over_q;  // y >= 2**ACT_BITS (when y >= 0)
+  logic                narrow_over_q;    // a bit of y's low ACT_BITS above the b-bit range differs from y's sign
+  logic [ACT_BITS-1:0] rnd_low_mask;     // the b-bit mask of this neuron (low_mask)
   logic [ACT_BITS-1:0] rnd_low_q;        // y's low ACT_BITS bits (y when in range)
   logic [ACT_BITS-1:0] act_d;
   logic [ACT_BITS-1:0] act_q;
@@ -205,20 +225,22 @@ module deltamac_requant #(
     signed_over_q   <= rounded_q[PROD_BITS-1:ACT_BITS-1] != {(PROD_BITS-ACT_BITS+1){rounded_q[PROD_BITS-1]}};
     unsigned_over_q <= |rounded_q[PROD_BITS-2:ACT_BITS];
     rnd_low_q       <= rounded_q[ACT_BITS-1:0];
+    narrow_over_q   <= |((rounded_q[ACT_BITS-1:0] ^ {ACT_BITS{rounded_q[PROD_BITS-1]}}) & ~low_q[8*ACT_BITS-1 -: ACT_BITS]);
   end
 
-  assign rnd_signed = signed_q[8];
+  assign rnd_signed   = signed_q[8];
+  assign rnd_low_mask = low_q[9*ACT_BITS-1 -: ACT_BITS];
 
   always_comb begin
     act_d = rnd_low_q;
     if (rnd_signed) begin
-      if (signed_over_q) begin
-        act_d = {rnd_negative_q, {(ACT_BITS-1){!rnd_negative_q}}};
+      if (signed_over_q || narrow_over_q) begin
+        act_d = rnd_negative_q ? ~rnd_low_mask : rnd_low_mask;
       end
     end else if (rnd_negative_q) begin
       act_d = '0;
-    end else if (unsigned_over_q) begin
-      act_d = '1;
+    end else if (unsigned_over_q || narrow_over_q) begin
+      act_d = rnd_low_mask;
     end
   end
 

@@ -90,6 +90,8 @@ module deltamac_sequencer #(
     output logic      [5:0]                   dec_req_shift,
     // tag: the layer's output is signed (clamp)
     output logic                              dec_out_signed,
+    // tag: the layer's output activation width (LAYER_ACT_BITS, 2..ACT_BITS)
+    output logic      [3:0]                   dec_act_bits,
     // tag: the neuron belongs to the last layer (result goes to the output stage)
     output logic                              dec_last_layer,
     // tag: first neuron of the layer
@@ -337,6 +339,7 @@ module deltamac_sequencer #(
   logic [NEURON_AW-1:0] s1_neuron_addr_q;
   logic [5:0]           s1_req_shift_q;
   logic                 s1_out_signed_q, s1_last_layer_q, s1_neuron_first_q, s1_neuron_last_q, s1_wr_bank_q;
+  logic [3:0]           s1_act_bits_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -354,6 +357,7 @@ module deltamac_sequencer #(
     s1_neuron_addr_q  <= neuron_addr_q;
     s1_req_shift_q    <= 6'(field(deltamac_net_pkg::LAYER_REQ_SHIFT, layer_q));
     s1_out_signed_q   <= field(deltamac_net_pkg::LAYER_OUT_SIGNED, layer_q) != 32'd0;
+    s1_act_bits_q     <= 4'(field(deltamac_net_pkg::LAYER_ACT_BITS, layer_q));
     s1_last_layer_q   <= cur_is_last;
     s1_neuron_first_q <= neuron_q == '0;
     s1_neuron_last_q  <= last_neuron;
@@ -378,6 +382,7 @@ module deltamac_sequencer #(
   assign dec_neuron_addr  = s1_neuron_addr_q;
   assign dec_req_shift    = s1_req_shift_q;
   assign dec_out_signed   = s1_out_signed_q;
+  assign dec_act_bits     = s1_act_bits_q;
   assign dec_last_layer   = s1_last_layer_q;
   assign dec_neuron_first = s1_neuron_first_q;
   assign dec_neuron_last  = s1_neuron_last_q;

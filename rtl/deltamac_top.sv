@@ -131,7 +131,7 @@ module deltamac_top #(
     initial $fatal(1, "deltamac_top: WEIGHT_BITS must be in 2..16, got %0d", WEIGHT_BITS);
   end
   if (ACT_BITS != 8) begin : gen_check_act_bits
-    initial $fatal(1, "deltamac_top: ACT_BITS must be 8, got %0d", ACT_BITS);
+    initial $fatal(1, "deltamac_top: ACT_BITS (pixel and activation buffer width) must be 8, got %0d; a layer's own width is LAYER_ACT_BITS", ACT_BITS);
   end
   if (ACC_BITS < 2 || ACC_BITS > 40 || BIAS_BITS > ACC_BITS) begin : gen_check_acc_bits
     initial $fatal(1, "deltamac_top: ACC_BITS must be in 2..40 and BIAS_BITS <= ACC_BITS, got ACC_BITS %0d, BIAS_BITS %0d",
@@ -155,6 +155,7 @@ module deltamac_top #(
     localparam int GWORDS = deltamac_net_pkg::LAYER_GROUP_WORDS[l*32 +: 32];
     localparam int DSHIFT = deltamac_net_pkg::LAYER_DELTA_SHIFT[l*32 +: 32];
     localparam int RSHIFT = deltamac_net_pkg::LAYER_REQ_SHIFT[l*32 +: 32];
+    localparam int ABITS  = deltamac_net_pkg::LAYER_ACT_BITS[l*32 +: 32];
     localparam int PREV      = l > 0 ? l - 1 : 0;
     localparam int PREV_SIZE = l > 0 ? deltamac_net_pkg::LAYER_N_OUT[PREV*32 +: 32] : 0;
     localparam int PREV_C    = deltamac_net_pkg::LAYER_CHUNKS[PREV*32 +: 32];
@@ -191,6 +192,10 @@ module deltamac_top #(
     end
     if (l < NUM_LAYERS - 1 && (RSHIFT < 1 || RSHIFT > 62)) begin : gen_check_req_shift
       initial $fatal(1, "deltamac_top: layer %0d: requantisation shift must be in 1..62, got %0d", l, RSHIFT);
+    end
+    if (ABITS < 2 || ABITS > ACT_BITS) begin : gen_check_layer_act_bits
+      initial $fatal(1, "deltamac_top: layer %0d: activation width (LAYER_ACT_BITS) must be in 2..%0d, got %0d",
+                     l, ACT_BITS, ABITS);
     end
   end
 
@@ -265,6 +270,7 @@ module deltamac_top #(
   logic [NEURON_AW-1:0]       dec_neuron_addr;
   logic [5:0]                 dec_req_shift;
   logic                       dec_out_signed, dec_last_layer, dec_neuron_first, dec_neuron_last, dec_wr_bank;
+  logic [3:0]                 dec_act_bits;
 
   deltamac_sequencer #(
       .IN_AW (IN_AW),
@@ -296,6 +302,7 @@ module deltamac_top #(
       .dec_neuron_addr (dec_neuron_addr),
       .dec_req_shift   (dec_req_shift),
       .dec_out_signed  (dec_out_signed),
+      .dec_act_bits    (dec_act_bits),
       .dec_last_layer  (dec_last_layer),
       .dec_neuron_first(dec_neuron_first),
       .dec_neuron_last (dec_neuron_last),
@@ -339,7 +346,7 @@ module deltamac_top #(
   end
 
   // Tags of a neuron: through the decoder with the activations, then through the MAC array.
-  localparam int TAG_W     = NEURON_AW + 6 + 5;
+  localparam int TAG_W     = NEURON_AW + 6 + 4 + 5;
   localparam int DEC_USER_W = LANES * MAC_ACT_W + 2 + TAG_W;
 
   logic [TAG_W-1:0]                dec_tag, mac_tag, w_tag;
@@ -348,7 +355,7 @@ module deltamac_top #(
   logic [LANES*WEIGHT_BITS-1:0]    w_weights;
   logic [LANES*MAC_ACT_W-1:0]      w_acts;
 
-  assign dec_tag = {dec_neuron_addr, dec_req_shift, dec_out_signed, dec_last_layer,
+  assign dec_tag = {dec_neuron_addr, dec_req_shift, dec_act_bits, dec_out_signed, dec_last_layer,
                     dec_neuron_first, dec_neuron_last, dec_wr_bank};
 
   deltamac_delta_decoder #(
@@ -401,8 +408,9 @@ module deltamac_top #(
 
   logic [NEURON_AW-1:0] mac_neuron_addr;
   logic [5:0]           mac_req_shift;
+  logic [3:0]           mac_act_bits;
   logic [4:0]           mac_flags;  // out_signed, last_layer, neuron_first, neuron_last, wr_bank
-  assign {mac_neuron_addr, mac_req_shift, mac_flags} = mac_tag;
+  assign {mac_neuron_addr, mac_req_shift, mac_act_bits, mac_flags} = mac_tag;
 
   logic [BIAS_BITS-1:0] bias_word;
   logic [MULT_BITS-1:0] mult_word;
@@ -434,6 +442,7 @@ module deltamac_top #(
   logic                rq_in_valid_q;
   logic [ACC_BITS-1:0] rq_in_acc_q;
   logic [5:0]          rq_in_shift_q;
+  logic [3:0]          rq_in_act_bits_q;
   logic [4:0]          rq_in_flags_q;
 
   always_ff @(posedge clk) begin
@@ -444,6 +453,7 @@ module deltamac_top #(
     end
     rq_in_acc_q   <= mac_acc;
     rq_in_shift_q <= mac_req_shift;
+    rq_in_act_bits_q <= mac_act_bits;
     rq_in_flags_q <= mac_flags;
   end
 
@@ -467,6 +477,7 @@ module deltamac_top #(
       .in_mult      (mult_word),
       .in_shift     (rq_in_shift_q),
       .in_out_signed(rq_in_flags_q[4]),
+      .in_act_bits  (rq_in_act_bits_q),
       .in_user      (rq_in_flags_q[3:0]),
       .out_valid    (rq_valid),
       .out_act      (rq_act),

@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weight-bits", type=int, default=defaults.weight_bits,
                         help="plain: the weight bits; delta schemes: reference/decoded weight bits")
     parser.add_argument("--group", default="row", help="weights per reference: 'row' or a divisor of every n_in")
+    parser.add_argument("--bits", default=None,
+                        help="per-layer precision: one w<W>[d<D>]a<A> per layer (W-bit weights, D-bit deltas, A-bit "
+                             "input activations), e.g. w8a8,w2a2,w8a8, or the short form w2a2 (first and last layer "
+                             "w8a8); default: --weight-bits weights and 8-bit activations everywhere (docs/train.md)")
     parser.add_argument("--activation", default=defaults.activation, help=", ".join(ACTIVATIONS))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--float-epochs", type=int, help="float pre-training epochs (default: a third)")
@@ -49,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
-        group=parse_group(args.group), epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
+        group=parse_group(args.group), bits=args.bits, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
         batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,

@@ -6,7 +6,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from model.formats import DeltaFormat, FormatError, Scheme
+from model.formats import (ACT_BITS, DeltaFormat, FormatError, LayerPrecision, Scheme, core_format,
+                           format_bits_spec, layer_formats, parse_bits_spec)
 from model.packing import RomLayout
 
 IN_PIXELS, NUM_CLASSES = 784, 10
@@ -37,6 +38,7 @@ class RunConfig:
     weight_bits: int = DEFAULT_WEIGHT_BITS
     delta_bits: int = DEFAULT_DELTA_BITS
     group: int | None = None  # None: one reference per row
+    bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
     epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
     seed: int = DEFAULT_SEED
@@ -89,19 +91,70 @@ class RunConfig:
             )
         if any(n < 1 for n in self.hidden_sizes):
             raise ConfigError(f"hidden layer sizes must be positive, got {self.hidden_sizes}")
+        if self.bits is not None:
+            self._check_bits()
         if self.delta_format is not None:
-            for index, n_in in enumerate(self.sizes[:-1]):
+            for index, (n_in, fmt) in enumerate(zip(self.sizes[:-1], self.layer_formats)):
                 try:
-                    self.delta_format.group_size(n_in)
+                    fmt.group_size(n_in)
                 except FormatError as err:
                     raise ConfigError(f"--group: layer {index} of {self.topology_name}: {err}") from None
             try:
-                problems = RomLayout.build(self.sizes, self.delta_format, self.lanes, acc_bits=0).rtl_group_problems()
+                problems = RomLayout.build(self.sizes, self.core_format, self.lanes, acc_bits=0).rtl_group_problems()
             except FormatError as err:
                 raise ConfigError(f"--lanes: {err}") from None
             if problems:  # the export would refuse it: fail before training
                 raise ConfigError(f"--group {self.group} cannot be exported for the RTL at {self.lanes} lanes: "
                                   + "; ".join(problems))
+
+    def _check_bits(self) -> None:
+        """--bits must parse for this topology, under a quantised scheme, into formats one
+        shared-lane core can store; a spec equal to the uniform default is the default (bits None)."""
+        if not self.quantized:
+            raise ConfigError("--bits sets per-layer integer precisions: it needs a quantised --scheme, not float")
+        try:
+            precisions = parse_bits_spec(self.bits, len(self.sizes) - 1)
+            formats = layer_formats(precisions, Scheme.from_name(self.scheme), self.delta_bits, self.group)
+            core = core_format(formats)
+        except FormatError as err:
+            raise ConfigError(f"--bits: {err}") from None
+        if core.scheme == Scheme.CONSECUTIVE:
+            for index, fmt in enumerate(formats):
+                if fmt.scheme == Scheme.PLAIN and fmt.weight_bits + 1 > core.delta_bits:
+                    raise ConfigError(
+                        f"--bits: layer {index} ({precisions[index].label()}) is stored plain, and a consecutive core "
+                        f"with {core.delta_bits}-bit deltas cannot hold the steps between its {fmt.weight_bits}-bit "
+                        f"weights (needs {fmt.weight_bits + 1}); use fixed_reference or a wider d")
+        if formats == (self.delta_format,) * len(formats) and all(p.in_bits == ACT_BITS for p in precisions):
+            object.__setattr__(self, "bits", None)
+        else:
+            object.__setattr__(self, "bits", format_bits_spec(precisions))
+
+    @property
+    def precisions(self) -> tuple[LayerPrecision, ...] | None:
+        """The per-layer spec, None when every layer has the run's format and 8-bit activations."""
+        return None if self.bits is None else parse_bits_spec(self.bits, len(self.sizes) - 1)
+
+    @property
+    def layer_formats(self) -> tuple[DeltaFormat, ...] | None:
+        """Each layer's weight format (None for scheme float)."""
+        if not self.quantized:
+            return None
+        if self.bits is None:
+            return (self.delta_format,) * (len(self.sizes) - 1)
+        return layer_formats(self.precisions, Scheme.from_name(self.scheme), self.delta_bits, self.group)
+
+    @property
+    def act_bits(self) -> tuple[int, ...]:
+        """Each hidden layer's output activation width."""
+        if self.bits is None:
+            return (ACT_BITS,) * (len(self.sizes) - 2)
+        return tuple(p.in_bits for p in self.precisions[1:])
+
+    @property
+    def core_format(self) -> DeltaFormat | None:
+        """What the shared-lane core's ROMs store (model.formats.core_format)."""
+        return None if not self.quantized else core_format(self.layer_formats)
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -142,14 +195,15 @@ class RunConfig:
         """'' for the default variant, else a name holding every non-default storage option and the seed."""
         if self.scheme == "float":
             return f"float-seed{self.seed}"
+        widths = f"w{self.weight_bits}" if self.bits is None else self.bits.replace(",", "_")
         if self.scheme == "plain":
-            return f"plain-w{self.weight_bits}-seed{self.seed}"
-        default = (self.scheme, self.weight_bits, self.delta_bits, self.group, self.seed) == (
-            DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, None, DEFAULT_SEED)
+            return f"plain-{widths}-seed{self.seed}"
+        default = (self.scheme, self.weight_bits, self.delta_bits, self.group, self.seed, self.bits) == (
+            DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, None, DEFAULT_SEED, None)
         if default:
             return ""
         group = "row" if self.group is None else str(self.group)
-        return f"{self.scheme}-w{self.weight_bits}-d{self.delta_bits}-g{group}-seed{self.seed}"
+        return f"{self.scheme}-{widths}-d{self.delta_bits}-g{group}-seed{self.seed}"
 
     @property
     def run_name(self) -> str:
@@ -163,6 +217,8 @@ class RunConfig:
     def to_json(self) -> dict:
         data = asdict(self)
         data["hidden"] = list(self.hidden_sizes)
+        if self.bits is None:  # uniform runs keep the configuration (and recipe) they had before --bits
+            del data["bits"]
         return data
 
     def recipe(self) -> dict:

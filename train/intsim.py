@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.formats import activation_format
 from model.network import QuantNetwork
 
 
@@ -15,7 +14,7 @@ class IntegerSimulation:
     def __init__(self, net: QuantNetwork) -> None:
         self.layers = []
         for layer in net.layers:
-            bounds = None if layer.activation == "none" else activation_format(layer.activation)
+            bounds = None if layer.activation == "none" else layer.out_format
             self.layers.append((
                 torch.from_numpy(np.array(layer.weights)).T.contiguous(),
                 torch.from_numpy(np.array(layer.bias)),

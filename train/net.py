@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from model.formats import DeltaFormat, activation_format, sum_bound
+from model.formats import ACT_BITS, DeltaFormat, FixedFormat, activation_format, sum_bound
 from model.network import QuantLayer, QuantNetwork
 from train.quant import fake_quant_round, fake_quant_weights, max_delta_shift, project, requant_params
 
@@ -29,12 +29,15 @@ RELU_CALIBRATION_QUANTILE = 0.9999
 
 
 class DeltaMLP(nn.Module):
-    def __init__(self, sizes: tuple[int, ...], activation: str, fmt: DeltaFormat | None,
-                 pixel_mean: float, pixel_std: float) -> None:
+    def __init__(self, sizes: tuple[int, ...], activation: str, formats: tuple[DeltaFormat, ...] | None,
+                 pixel_mean: float, pixel_std: float, act_bits: tuple[int, ...] | None = None) -> None:
+        """formats: each layer's weight format (None: float only); act_bits: each hidden layer's
+        output width (default 8 everywhere)."""
         super().__init__()
         if activation not in ("relu", "hardtanh"):
             raise ValueError(f"unknown activation {activation!r}; expected relu or hardtanh")
-        self.sizes, self.activation, self.fmt = tuple(sizes), activation, fmt
+        self.sizes, self.activation, self.formats = tuple(sizes), activation, formats
+        self.act_bits = tuple(act_bits) if act_bits is not None else (ACT_BITS,) * (len(sizes) - 2)
         self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
         self.norms = nn.ModuleList(nn.BatchNorm1d(n) for n in sizes[1:-1])
         n_layers = len(self.linears)
@@ -53,8 +56,13 @@ class DeltaMLP(nn.Module):
         return len(self.linears)
 
     @property
-    def hidden_format(self):
-        return activation_format("relu" if self.activation == "relu" else "clamp")
+    def act_name(self) -> str:
+        """The golden model's name of the hidden activation."""
+        return "relu" if self.activation == "relu" else "clamp"
+
+    def hidden_format(self, index: int) -> FixedFormat:
+        """The requantised output format of hidden layer `index`."""
+        return activation_format(self.act_name, self.act_bits[index])
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -92,39 +100,39 @@ class DeltaMLP(nn.Module):
             weight = weight / (PIXEL_MAX * self.pixel_std)
         return weight, bias
 
-    def quant_layer(self, index: int, in_scale: torch.Tensor, in_signed: bool):
+    def quant_layer(self, index: int, in_scale: torch.Tensor, in_signed: bool, in_bits: int):
         """(fake-quantised weight, bias, integer weights, integer bias) of one layer."""
         weight, bias = self.folded(index)
-        weight_q, w_int = fake_quant_weights(weight, self.weight_log_scales[index], self.fmt,
-                                             int(self.delta_shifts[index]))
+        fmt = self.formats[index]
+        weight_q, w_int = fake_quant_weights(weight, self.weight_log_scales[index], fmt, int(self.delta_shifts[index]))
         bias_scale = self.weight_log_scales[index].exp() * in_scale
-        bound = float(sum_bound(weight.shape[1], self.fmt.weight_bits, in_signed))
+        bound = float(sum_bound(weight.shape[1], fmt.weight_bits, in_signed, in_bits))
         b_int = fake_quant_round(bias / bias_scale, -bound, bound)
         return weight_q, bias_scale * b_int, w_int, b_int.detach()
 
     def forward_quant(self, pixels: torch.Tensor) -> torch.Tensor:
-        x, in_scale, in_signed = pixels, torch.ones(()), False
-        out = self.hidden_format
+        x, in_scale, in_signed, in_bits = pixels, torch.ones(()), False, ACT_BITS
         for index in range(self.n_layers):
-            weight_q, bias_q, _, _ = self.quant_layer(index, in_scale, in_signed)
+            weight_q, bias_q, _, _ = self.quant_layer(index, in_scale, in_signed, in_bits)
             x = x @ weight_q.T + bias_q
             if index < self.n_layers - 1:
+                out = self.hidden_format(index)
                 in_scale = self.act_log_scales[index].exp()
                 x = in_scale * fake_quant_round(x / in_scale, out.min, out.max)
-                in_signed = out.signed
+                in_signed, in_bits = out.signed, out.bits
         return x
 
     @torch.no_grad()
     def start_quantization(self, calibration_pixels: torch.Tensor) -> None:
         """Switch to quantisation-aware training: calibrate activation scales on float
         activations, then pick each layer's delta shift and per-channel weight scales."""
-        if self.fmt is None:
+        if self.formats is None:
             raise ValueError("scheme float has no quantisation")
         self.eval()
         hidden: list[torch.Tensor] = []
         self.forward_float(calibration_pixels, collect=hidden)
-        out = self.hidden_format
         for index, activations in enumerate(hidden):
+            out = self.hidden_format(index)
             if self.activation == "relu":
                 top = torch.quantile(activations.flatten()[:1_000_000], RELU_CALIBRATION_QUANTILE)
                 scale = top.clamp(min=1e-3) / out.max
@@ -133,7 +141,7 @@ class DeltaMLP(nn.Module):
             self.act_log_scales[index] = scale.log()
         for index in range(self.n_layers):
             weight, _ = self.folded(index)
-            shift, log_scale = search_weight_scale(weight, self.fmt, per_channel=index < self.n_layers - 1)
+            shift, log_scale = search_weight_scale(weight, self.formats[index], per_channel=index < self.n_layers - 1)
             self.delta_shifts[index] = shift
             self.weight_log_scales[index].copy_(log_scale)
         self.quantizing.fill_(True)
@@ -143,26 +151,26 @@ class DeltaMLP(nn.Module):
         """The integer network this model computes (same code path as the forward pass)."""
         if not bool(self.quantizing):
             raise ValueError("to_quant_network needs a model in quantisation-aware mode")
-        layers, in_scale, in_signed = [], torch.ones(()), False
-        act_name = "clamp" if self.hidden_format.signed else "relu"
+        layers, in_scale, in_signed, in_bits = [], torch.ones(()), False, ACT_BITS
         for index in range(self.n_layers):
-            _, _, w_int, b_int = self.quant_layer(index, in_scale, in_signed)
+            _, _, w_int, b_int = self.quant_layer(index, in_scale, in_signed, in_bits)
             last = index == self.n_layers - 1
             if last:
                 mult, shift, activation = torch.zeros(w_int.shape[0], dtype=torch.long), 0, "none"
+                act_bits = ACT_BITS
             else:
                 out_scale = self.act_log_scales[index].exp()
                 ratio = self.weight_log_scales[index].exp().double() * in_scale.double() / out_scale.double()
                 mult, shift = requant_params(ratio)
-                activation = act_name
+                activation, act_bits = self.act_name, self.act_bits[index]
             layers.append(QuantLayer(
                 weights=w_int.long().numpy(), bias=b_int.long().numpy(), mult=mult.numpy(),
                 req_shift=shift, delta_shift=int(self.delta_shifts[index]),
-                activation=activation, in_signed=in_signed,
+                activation=activation, in_signed=in_signed, act_bits=act_bits, in_bits=in_bits,
             ))
             if not last:
-                in_scale, in_signed = out_scale, self.hidden_format.signed
-        return QuantNetwork(tuple(layers), self.fmt)
+                in_scale, in_signed, in_bits = out_scale, self.hidden_format(index).signed, act_bits
+        return QuantNetwork(tuple(layers), self.formats)
 
 
 def search_weight_scale(weight: torch.Tensor, fmt: DeltaFormat, per_channel: bool) -> tuple[int, torch.Tensor]:

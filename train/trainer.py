@@ -19,9 +19,8 @@ from model.accounting import stored_bits
 from model.datasets import load_dataset
 from model.export import export_network, load_export
 from model.inference import predict
-from model.network import QuantNetwork
+from model.network import QuantNetwork, describe_precision
 from train.config import ConfigError, RunConfig
-from train.fit import bram18_estimate
 from train.intsim import IntegerSimulation
 from train.net import DeltaMLP, predict_forward
 
@@ -89,8 +88,10 @@ def verify_export(net: QuantNetwork, out_dir: Path, images: np.ndarray) -> np.nd
     """Golden-model predictions of the export read back from out_dir; raises ExportMismatch unless
     they equal the torch integer simulation of `net` on every image and the weights read back."""
     loaded, _ = load_export(out_dir)
+    if loaded.formats != net.formats:
+        raise ExportMismatch(f"{out_dir}: the per-layer weight formats read back differ from the trained network's")
     for index, (ours, theirs) in enumerate(zip(net.layers, loaded.layers)):
-        for name in ("weights", "bias", "mult", "req_shift", "delta_shift", "activation", "in_signed"):
+        for name in ("weights", "bias", "mult", "req_shift", "delta_shift", "activation", "in_signed", "act_bits", "in_bits"):
             if not np.array_equal(getattr(ours, name), getattr(theirs, name)):
                 raise ExportMismatch(f"{out_dir}: layer {index} {name} read back differs from the trained network")
     golden = predict(loaded, images)
@@ -111,7 +112,8 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_splits(cfg)
     torch.manual_seed(cfg.seed)
     pixels = train_x.float() / 255.0
-    model = DeltaMLP(cfg.sizes, cfg.activation, cfg.delta_format, float(pixels.mean()), float(pixels.std()))
+    model = DeltaMLP(cfg.sizes, cfg.activation, cfg.layer_formats, float(pixels.mean()), float(pixels.std()),
+                     cfg.act_bits)
     del pixels
     optimizer = make_optimizer(model, cfg.lr)
     shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -130,7 +132,8 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
         log(f"[train] resuming {out} after epoch {state['epoch']}")
     teacher = make_teacher(model, state)
     out.mkdir(parents=True, exist_ok=True)
-    log(f"[train] {cfg.run_name} {cfg.topology_name} {cfg.delta_format.describe() if cfg.delta_format else 'float'} "
+    precision = "float" if not cfg.quantized else cfg.delta_format.describe() + (f" bits {cfg.bits}" if cfg.bits else "")
+    log(f"[train] {cfg.run_name} {cfg.topology_name} {precision} "
         f"seed={cfg.seed} -> {out}")
 
     n_float = cfg.n_float_epochs
@@ -241,15 +244,17 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
     net = None
     if cfg.quantized:
         net = model.to_quant_network()
-        export_network(net, out, cfg.lanes, f"{cfg.run_name}-{cfg.variant or 'default'}")
+        manifest = export_network(net, out, cfg.lanes, f"{cfg.run_name}-{cfg.variant or 'default'}")
         golden = verify_export(net, out, test_x.numpy())
         bits = stored_bits(net, cfg.lanes)
         report |= {
             "delta_bits": cfg.delta_format.delta_bits, "delta_shifts": model.delta_shifts.tolist(),
+            "bits": describe_precision(net), "act_bits": [layer.act_bits for layer in net.layers[:-1]],
             "quant_acc": accuracy(golden, test_y), "integer_sim_equals_golden": True,
             "weight_bits_plain": bits.total.baseline_bits, "weight_bits_stored": bits.total.stored_bits,
             "compression_ratio": bits.compression_ratio,
-            "bram18": bram18_estimate(cfg.sizes, cfg.delta_format, cfg.lanes, model.hidden_format.signed),
+            "bram18": {rom: entry["bram18"] for rom, entry in manifest["roms"].items()}
+                      | {"total": sum(entry["bram18"] for entry in manifest["roms"].values())},
         }
     else:
         report["float_acc"] = accuracy(predict_forward(model, test_x), test_y)

@@ -29,7 +29,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 
 from model.datasets import load_fashion_mnist
 from model.export import export_network, load_export
-from model.formats import DeltaFormat, Scheme
+from model.formats import ACT_BITS, DeltaFormat, Scheme, layer_formats, parse_bits_spec
 from model.inference import run_network
 from model.random_net import random_network
 from scripts.corefile import require_files, resolve_target, rom_parameters
@@ -53,6 +53,7 @@ class NetConfig:
     activation: tuple[str, ...] = ()
     delta_shift: tuple[int, ...] | int = 0
     seed: int = 1
+    bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
 
 
 CONFIGS = {
@@ -73,6 +74,11 @@ CONFIGS = {
     # a single layer: every image's only layer is the last one, so images follow each other
     # through the output stage's two result slots
     "fr_64_10_p3": NetConfig((64, 10), Scheme.FIXED_REFERENCE, 8, 4, None, 3, 1, seed=6),
+    # mixed precision: 8-bit, then 3-bit plain weights on 3-bit clamp activations, then 6-bit weights
+    # with 3-bit deltas on 5-bit relu activations, in one shared-lane core (P = 7, padded words)
+    "mixed_784_32_16_10_p7": NetConfig(
+        (784, 32, 16, 10), Scheme.FIXED_REFERENCE, 8, 4, None, 7, 1, ("clamp", "relu"), seed=7, bits="w8a8,w3a3,w6d3a5"
+    ),
 }
 
 NETS_DIR = SIM_BUILD / "deltamac_top" / "nets"
@@ -82,7 +88,11 @@ TRAINED_DIR = SIM_BUILD / "deltamac_top" / "trained"  # build root of the s15 tr
 def export_config(name: str, out: Path) -> Path:
     """Export the configuration's network (package and ROMs) into `out`."""
     cfg = CONFIGS[name]
-    delta = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group)
+    delta, act_bits = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group), ACT_BITS
+    if cfg.bits is not None:
+        precisions = parse_bits_spec(cfg.bits, len(cfg.topology) - 1)
+        delta = layer_formats(precisions, cfg.scheme, cfg.delta_bits, cfg.group)
+        act_bits = [p.in_bits for p in precisions[1:]]
     calibration = load_fashion_mnist("train")[0][:512] if cfg.topology[0] == 784 else None
     net = random_network(
         topology=cfg.topology,
@@ -91,6 +101,7 @@ def export_config(name: str, out: Path) -> Path:
         calibration=calibration,
         delta_shift=cfg.delta_shift,
         activation=list(cfg.activation) or "relu",
+        act_bits=act_bits,
     )
     export_network(net, out, lanes=cfg.lanes, name=name)
     return out
@@ -345,6 +356,7 @@ ILLEGAL = {
     "acc_bits": (r"(ACC_BITS\s*=\s*)\d+", r"\g<1>41", "ACC_BITS must be in 2..40"),
     "group": (r"(LAYER_GROUP_WORDS\s*=\s*\{32'd2, 32'd)49", r"\g<1>5", "a reference group must be the whole row"),
     "in_pixels": (r"(IN_PIXELS\s*=\s*)\d+", r"\g<1>100", "layer 0 has 784 inputs but IN_PIXELS is 100"),
+    "act_bits": (r"(LAYER_ACT_BITS\s*=\s*\{32'd8, 32'd)8", r"\g<1>9", "layer 0: activation width (LAYER_ACT_BITS) must be in 2..8"),
 }
 
 

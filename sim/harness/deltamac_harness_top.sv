@@ -56,7 +56,8 @@ module deltamac_harness_top #(
     output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_delta_shift,
     output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_req_shift,
     output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_in_signed,
-    output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_out_signed
+    output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_out_signed,
+    output logic [deltamac_net_pkg::NUM_LAYERS*32-1:0] cfg_layer_act_bits
 );
   deltamac_top #(
       .OUT_LOGITS    (OUT_LOGITS),
@@ -110,4 +111,5 @@ module deltamac_harness_top #(
   assign cfg_layer_req_shift   = deltamac_net_pkg::LAYER_REQ_SHIFT;
   assign cfg_layer_in_signed   = deltamac_net_pkg::LAYER_IN_SIGNED;
   assign cfg_layer_out_signed  = deltamac_net_pkg::LAYER_OUT_SIGNED;
+  assign cfg_layer_act_bits    = deltamac_net_pkg::LAYER_ACT_BITS;
 endmodule

@@ -81,6 +81,7 @@ struct Config {
         add(top.cfg_layer_req_shift, "LAYER_REQ_SHIFT");
         add(top.cfg_layer_in_signed, "LAYER_IN_SIGNED");
         add(top.cfg_layer_out_signed, "LAYER_OUT_SIGNED");
+        add(top.cfg_layer_act_bits, "LAYER_ACT_BITS");
     }
 
     template <typename T>

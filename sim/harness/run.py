@@ -28,7 +28,7 @@ from model.export import load_export
 from model.formats import FormatError
 from model.inference import run_network
 from model.memfile import MemFileError
-from model.network import QuantNetwork
+from model.network import QuantNetwork, describe_precision
 from model.packing import RomLayout, chunks
 from model.svpkg import generate_package
 from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, add_variant_arguments, build_stamp, stamp_of
@@ -69,7 +69,7 @@ class Results:
 
 def expected_constants(net: QuantNetwork, lanes: int) -> dict:
     """deltamac_net_pkg constants for this network, parsed from the text model.svpkg generates."""
-    layout = RomLayout.build(net.topology, net.delta, lanes, net.acc_bits)
+    layout = RomLayout.build(net.topology, net.core_format, lanes, net.acc_bits)
     text = generate_package(net, layout, "expected")
     constants = {}
     for name, value in re.findall(r"localparam int\s+(\w+)\s*=\s*(\d+);", text):
@@ -105,7 +105,7 @@ def check_harness_matches(binary: Path, net: QuantNetwork, manifest: dict, expor
             f"harness {binary} was compiled for a different network (LANES={compiled['LANES']}, "
             f"topology {topology}, SCHEME={compiled['SCHEME']}) than the export in {export_dir} "
             f"(LANES={manifest['lanes']}, topology {'-'.join(map(str, net.topology))}, "
-            f"scheme {net.delta.scheme.label}); differing constants: " + "; ".join(differ)
+            f"scheme {net.core_format.scheme.label}); differing constants: " + "; ".join(differ)
             + f". Rebuild it: python -m sim.harness.build --export {export_dir}"
         )
     return compiled
@@ -179,9 +179,10 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
         "export": str(export_dir),
         "name": manifest.get("name"),
         "topology": list(net.topology),
-        "scheme": net.delta.scheme.label,
-        "weight_bits": net.delta.weight_bits,
-        "delta_bits": net.delta.delta_bits,
+        "scheme": net.core_format.scheme.label,
+        "weight_bits": net.core_format.weight_bits,
+        "delta_bits": net.core_format.delta_bits,
+        "bits": describe_precision(net),
         "lanes": lanes,
         "out_logits": variant.out_logits,
         "x_random": variant.x_random,

@@ -23,6 +23,12 @@ from train.config import ConfigError, RunConfig
     (dict(distill=1.5), "--distill must be in 0..1, got 1.5"),
     (dict(distill=0.5, float_epochs=0), "--distill needs a trained float teacher"),
     (dict(distill=0.5, scheme="float"), "--distill needs a trained float teacher"),
+    (dict(bits="w8a8,w2a2"), "--bits: bits spec 'w8a8,w2a2' has 2 entries; the network has 3 layers"),
+    (dict(bits="w8a8,w2a1,w8a8"), "entry 2 (w2a1): activation bits must be an integer in 2..8, got 1"),
+    (dict(bits="w8a8,w2a9,w8a8"), "entry 2 (w2a9): activation bits must be an integer in 2..8, got 9"),
+    (dict(bits="w2a2", scheme="float"), "--bits sets per-layer integer precisions: it needs a quantised --scheme"),
+    (dict(bits="w8a8,w4a4,w8a8", scheme="consecutive"),
+     "layer 1 (w4a4) is stored plain, and a consecutive core with 4-bit deltas cannot hold the steps"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -35,6 +41,7 @@ def test_bad_options_raise_clear_errors(options, message):
     (["--group", "abc"], "--group must be 'row' or a positive integer, got 'abc'"),
     (["--config", "paper", "--group", "16"], "group 16 does not divide"),
     (["--hidden", "64,x"], "--hidden must be comma-separated layer sizes"),
+    (["--bits", "w8a8,w4a4"], "--bits: bits spec 'w8a8,w4a4' has 2 entries; the network has 3 layers"),
 ])
 def test_cli_reports_bad_options(argv, message, capsys):
     assert main(argv) == 2
@@ -62,3 +69,17 @@ def test_default_variant_and_every_other_variant_have_distinct_dirs():
             for s, b, g, seed in grid if not (s in ("float", "plain") and (b, g) != (4, None))]
     assert len(set(dirs)) == len(dirs)
     assert RunConfig(config="s15", hidden=(64,)).out_dir == Path("build/mlp-784-64-10")
+
+
+def test_bits_spec_equal_to_the_default_is_the_default_run():
+    """Spelling out the uniform precision changes nothing: same variant, same recipe, same network."""
+    spelled = RunConfig(bits="w8a8,w8a8,w8a8")
+    assert spelled.bits is None and spelled.variant == "" and spelled.recipe() == RunConfig().recipe()
+
+
+def test_short_bits_spec_is_expanded_and_names_the_variant():
+    cfg = RunConfig(bits="w2a2")
+    assert cfg.bits == "w8a8,w2a2,w8a8"
+    assert cfg.act_bits == (2, 8)
+    assert cfg.variant == "fixed_reference-w8a8_w2a2_w8a8-d4-grow-seed0"
+    assert [f.scheme.label for f in cfg.layer_formats] == ["fixed_reference", "plain", "fixed_reference"]

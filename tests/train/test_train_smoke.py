@@ -11,6 +11,7 @@ from model.accounting import stored_bits
 from model.datasets import load_dataset
 from model.export import load_export
 from model.inference import predict
+from model.network import describe_precision
 from train.config import RunConfig
 from train.intsim import IntegerSimulation
 from train.net import predict_forward
@@ -35,8 +36,9 @@ def same_network(a, b) -> bool:
     return all(
         np.array_equal(getattr(x, name), getattr(y, name))
         for x, y in zip(a.layers, b.layers)
-        for name in ("weights", "bias", "mult", "req_shift", "delta_shift", "activation", "in_signed")
-    )
+        for name in ("weights", "bias", "mult", "req_shift", "delta_shift", "activation", "in_signed", "act_bits",
+                     "in_bits")
+    ) and a.formats == b.formats
 
 
 @pytest.mark.parametrize("options", [
@@ -45,7 +47,10 @@ def same_network(a, b) -> bool:
     dict(scheme="fixed_reference", delta_bits=2, group=16, hidden=(64, 32)),
     dict(scheme="plain", weight_bits=6),
     dict(scheme="fixed_reference", delta_bits=3, distill=0.5),
-], ids=["fixed_reference", "consecutive-hardtanh", "fixed_reference-group16", "plain6", "distill"])
+    dict(scheme="fixed_reference", delta_bits=3, bits="w8a8,w2a2,w6d2a4"),
+    dict(scheme="plain", activation="hardtanh", bits="w8a8,w4a3,w3a5"),
+], ids=["fixed_reference", "consecutive-hardtanh", "fixed_reference-group16", "plain6", "distill", "mixed-w2a2",
+        "mixed-plain-hardtanh"])
 def test_smoke_training_exports_the_trained_network(tmp_path, test_images, options):
     cfg = smoke_config(tmp_path, **options)
     result = run(cfg, log=lambda _: None)
@@ -63,6 +68,8 @@ def test_smoke_training_exports_the_trained_network(tmp_path, test_images, optio
     bits = stored_bits(loaded, cfg.lanes)
     assert (report["weight_bits_stored"], report["weight_bits_plain"]) == (bits.total.stored_bits, bits.total.baseline_bits)
     assert report["topology"] == list(cfg.sizes) == manifest["topology"]
+    assert report["bits"] == describe_precision(loaded) == describe_precision(result.network)
+    assert [entry["act_bits"] for entry in manifest["layers"][:-1]] == report["act_bits"] == list(cfg.act_bits)
     assert {name: rom["bram18"] for name, rom in manifest["roms"].items()} == {
         name: tiles for name, tiles in report["bram18"].items() if name != "total"}
     for key in ("dataset", "scheme", "delta_bits", "group", "float_acc", "compression_ratio", "epochs",
