@@ -149,6 +149,36 @@ module deltamac_act_buffer #(
 
   assign wr_done = done_q[WRITE_LATENCY-2];
 
+`ifndef SYNTHESIS
+  // Simulation checks: every write and read stays inside the bank's DEPTH words (a longer vector
+  // would wrap or land in the padding, an address past the end read the other bank's words).
+  // words_q counts without wrapping, so a power-of-two DEPTH is checked too.
+  int words_q;    // words of the current vector written so far
+  int word_index; // index of the word the current activation belongs to
+  assign word_index = in_first_q ? 0 : words_q;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      words_q <= 0;
+    end else if (in_valid_q) begin
+      words_q <= word_we ? word_index + 1 : word_index;
+    end
+  end
+
+  always @(posedge clk) begin
+    if (!rst) begin
+      if (word_we && word_index >= DEPTH) begin
+        $fatal(1, "deltamac_act_buffer: write of word %0d, a bank has DEPTH = %0d words (vector too long) at %0t",
+               word_index, DEPTH, $time);
+      end
+      if (rd_en_next && 32'(rd_addr_next) >= DEPTH) begin
+        $fatal(1, "deltamac_act_buffer: read of word %0d, a bank has DEPTH = %0d words, at %0t", rd_addr_next, DEPTH,
+               $time);
+      end
+    end
+  end
+`endif
+
   // ---------------------------------------------------------------------------------------------
   // Stage 3: memory write; registered read.
   if (DISTRIBUTED != 0) begin : gen_distributed

@@ -273,6 +273,34 @@ module deltamac_input_stage #(
   assign frame_error = error_q;
   assign dropped     = dropped_q;
 
+`ifndef SYNTHESIS
+  // Simulation checks: the source keeps the AXI4-Stream rules (TUSER held with TDATA when it is
+  // used); the sequencer releases only the slot it was offered; while discarding the write slot
+  // is free (a resync beat is stored into it at once).
+  deltamac_axis_check #(
+      .DATA_W(9),
+      .NAME  ("deltamac_input_stage s_axis")
+  ) u_s_axis_check (
+      .clk   (clk),
+      .rst   (rst),
+      .tvalid(s_axis_tvalid),
+      .tready(s_axis_tready),
+      .tdata ({SOI_TUSER != 0 ? s_axis_tuser : 1'b0, s_axis_tdata}),
+      .tlast (s_axis_tlast)
+  );
+
+  always @(posedge clk) begin
+    if (!rst) begin
+      if (img_release && !img_valid_q) begin
+        $fatal(1, "deltamac_input_stage: img_release without an image offered (img_valid low) at %0t", $time);
+      end
+      if (discard_q && (full_q & wr_sel) != 2'b00) begin
+        $fatal(1, "deltamac_input_stage: discarding while the write slot is full at %0t", $time);
+      end
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

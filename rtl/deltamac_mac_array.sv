@@ -175,4 +175,26 @@ module deltamac_mac_array #(
   assign out_acc   = acc_q;
   assign out_user  = out_user_q;
 
+`ifndef SYNTHESIS
+  // Simulation check: one accumulator result per neuron. The words of a neuron run from in_first
+  // to in_last; a word outside a neuron would add to a finished sum, a second in_first would drop
+  // a neuron without a result.
+  logic open_q;  // inside a neuron (in_first seen, in_last not yet)
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      open_q <= 1'b0;
+    end else if (in_valid) begin
+      open_q <= !in_last;
+    end
+  end
+
+  always @(posedge clk) begin
+    if (!rst && in_valid && in_first == open_q) begin
+      $fatal(1, "deltamac_mac_array: word with in_first = %0b %0s at %0t", in_first,
+             open_q ? "before the previous neuron's in_last (no result for it)" : "outside a neuron", $time);
+    end
+  end
+`endif
+
 endmodule

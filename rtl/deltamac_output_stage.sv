@@ -258,6 +258,57 @@ module deltamac_output_stage #(
   assign m_axis_tlast  = last_beat;
   assign images        = images_q;
 
+`ifndef SYNTHESIS
+  // Simulation checks: the result master keeps the AXI4-Stream rules, and the contract with the
+  // sequencer and requant that the slots rely on holds (a claim only when `ready`; each claimed
+  // result gets exactly NUM_CLASSES logits, in_first on the first and in_last on the last; the
+  // collect slot is free, i.e. its result has moved to the send slot, before the next first logit).
+  deltamac_axis_check #(
+      .DATA_W(32),
+      .NAME  ("deltamac_output_stage m_axis")
+  ) u_m_axis_check (
+      .clk   (clk),
+      .rst   (rst),
+      .tvalid(m_axis_tvalid),
+      .tready(m_axis_tready),
+      .tdata (m_axis_tdata),
+      .tlast (m_axis_tlast)
+  );
+
+  logic open_q;  // a result's logits are arriving (in_first seen, in_last not yet)
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      open_q <= 1'b0;
+    end else if (in_valid_q) begin
+      open_q <= !in_last_q;
+    end
+  end
+
+  always @(posedge clk) begin
+    if (!rst) begin
+      if (claim && !ready) begin
+        $fatal(1, "deltamac_output_stage: claim while not ready (two results pending) at %0t", $time);
+      end
+      if (in_valid_q && in_first_q == open_q) begin
+        $fatal(1, "deltamac_output_stage: logit with in_first = %0b %0s at %0t", in_first_q,
+               open_q ? "before the previous result's in_last" : "outside a result", $time);
+      end
+      if (in_valid_q && in_last_q != (in_idx == CLASS_W'(NUM_CLASSES - 1))) begin
+        $fatal(1, "deltamac_output_stage: in_last = %0b on logit %0d, a result has NUM_CLASSES = %0d logits, at %0t",
+               in_last_q, in_idx, NUM_CLASSES, $time);
+      end
+      if (in_valid_q && in_first_q && done_q) begin
+        $fatal(1, "deltamac_output_stage: a result's first logit while the collect slot still holds the previous result, at %0t",
+               $time);
+      end
+      if (in_valid_q && pending_q == 2'd0) begin
+        $fatal(1, "deltamac_output_stage: a logit with no result claimed at %0t", $time);
+      end
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

@@ -388,6 +388,17 @@ module deltamac_sequencer #(
   assign dec_neuron_last  = s1_neuron_last_q;
   assign dec_wr_bank      = s1_wr_bank_q;
 
+`ifndef SYNTHESIS
+  // Simulation check: the barrier. A hidden layer's last output is written (layer_done) only
+  // while the sequencer waits for it; anywhere else the pulse would be lost and it would hang.
+  always @(posedge clk) begin
+    if (!rst && layer_done && state_q != WAIT) begin
+      $fatal(1, "deltamac_sequencer: layer_done in state %0d (0 READY, 1 RUN), not at the barrier (WAIT), at %0t", state_q,
+             $time);
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

@@ -261,7 +261,7 @@ async def test_backpressure_both_slots(dut):
     assert len(tb.images) == 3 and int(dut.dropped.value) == 0
 
 
-SOURCES = ("deltamac_act_buffer.sv", "deltamac_input_stage.sv")
+SOURCES = ("deltamac_axis_check.sv", "deltamac_act_buffer.sv", "deltamac_input_stage.sv")
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ async def test_argmax_stream(dut):
 def test_deltamac_output_stage(classes, acc_bits, out_logits):
     run_cocotb(
         "deltamac_output_stage",
-        rtl("deltamac_output_stage.sv"),
+        rtl("deltamac_axis_check.sv", "deltamac_output_stage.sv"),
         test_file=__file__,
         parameters={"NUM_CLASSES": classes, "ACC_BITS": acc_bits, "OUT_LOGITS": out_logits},
     )
