@@ -15,7 +15,8 @@
 // In simulation (not under SYNTHESIS) INIT_FILE is checked before $readmemh, which alone only
 // warns on a short file and leaves X words: a file that cannot be opened, has other than DEPTH
 // lines, or a line other than ceil(WIDTH/4) lowercase hex digits of a value below 2**WIDTH
-// (ARCHITECTURE.md .mem format) stops the run with $fatal naming the file, line and fault.
+// (ARCHITECTURE.md .mem format) is not loaded and stops the run at the first clock edge with
+// $fatal naming the file, the line and the fault.
 
 module deltamac_rom #(
   parameter int WIDTH       = 64,   // word width in bits (>= 1)
@@ -34,65 +35,85 @@ module deltamac_rom #(
                    WIDTH, DEPTH, DISTRIBUTED);
   end else begin : gen_memory
 `ifndef SYNTHESIS
-    localparam int DIGITS   = (WIDTH + 3) / 4;                    // hex digits per line
-    localparam int TOP_BITS = WIDTH - 4 * (DIGITS - 1);           // bits of the first digit
-    localparam int LF       = 10;                                 // newline
+    localparam int DIGITS   = (WIDTH + 3) / 4;           // hex digits per line
+    localparam int TOP_BITS = WIDTH - 4 * (DIGITS - 1);  // bits of the first digit
+    localparam int LF       = 10;                        // newline
+    // What check_init_file found (init_fault), on which line (init_line) and the count or
+    // character behind it (init_found).
+    localparam int FAULT_NONE = 0, FAULT_OPEN = 1, FAULT_LONG = 2, FAULT_DIGITS = 3, FAULT_CHAR = 4,
+                   FAULT_MANY = 5, FAULT_WIDE = 6, FAULT_LINES = 7;
+    int init_fault = FAULT_NONE;
+    int init_line, init_found;
 
-    // Reads INIT_FILE character by character ($fgetc: the same in Icarus and Verilator).
+    // Reads INIT_FILE character by character ($fgetc: the same in Icarus and Verilator) and
+    // stops at the first fault.
     task automatic check_init_file;
-      int fd, c, line, digits, value;
+      int fd, c, digits, value;
+      init_line = 0;  // complete lines so far
+      digits    = 0;  // digits on the current line
       fd = $fopen(INIT_FILE, "r");
       if (fd == 0) begin
-        $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" cannot be opened (expected %0d lines of %0d hex digits)",
-               INIT_FILE, DEPTH, DIGITS);
-      end
-      line   = 0;  // complete lines so far
-      digits = 0;  // digits on the current line
-      c      = $fgetc(fd);
-      while (c != -1) begin
-        if (line == DEPTH) begin
-          $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has more than DEPTH = %0d lines", INIT_FILE, DEPTH);
-        end
-        if (c == LF) begin
-          if (digits != DIGITS) begin
-            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
-                   INIT_FILE, line + 1, digits, DIGITS, WIDTH);
-          end
-          line   = line + 1;
-          digits = 0;
-        end else begin
-          if (c >= "0" && c <= "9") begin
-            value = c - "0";
-          end else if (c >= "a" && c <= "f") begin
-            value = c - "a" + 10;
-          end else begin
-            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has character code %0d, not a lowercase hex digit",
-                   INIT_FILE, line + 1, c);
-          end
-          if (digits == DIGITS) begin
-            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has more than %0d hex digits (WIDTH = %0d)",
-                   INIT_FILE, line + 1, DIGITS, WIDTH);
-          end
-          if (digits == 0 && value >= 2 ** TOP_BITS) begin
-            $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d is wider than WIDTH = %0d bits",
-                   INIT_FILE, line + 1, WIDTH);
-          end
-          digits = digits + 1;
-        end
+        init_fault = FAULT_OPEN;
+      end else begin
         c = $fgetc(fd);
-      end
-      $fclose(fd);
-      if (digits != 0) begin  // a last line without its newline
-        if (digits != DIGITS) begin
-          $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
-                 INIT_FILE, line + 1, digits, DIGITS, WIDTH);
+        while (c != -1 && init_fault == FAULT_NONE) begin
+          value = c >= "0" && c <= "9" ? c - "0" : c >= "a" && c <= "f" ? c - "a" + 10 : -1;
+          if (init_line == DEPTH) begin
+            init_fault = FAULT_LONG;
+          end else if (c == LF) begin
+            if (digits != DIGITS) begin
+              init_fault = FAULT_DIGITS;
+              init_found = digits;
+            end else begin
+              init_line = init_line + 1;
+              digits    = 0;
+            end
+          end else if (value < 0) begin
+            init_fault = FAULT_CHAR;
+            init_found = c;
+          end else if (digits == DIGITS) begin
+            init_fault = FAULT_MANY;
+          end else if (digits == 0 && value >= 2 ** TOP_BITS) begin
+            init_fault = FAULT_WIDE;
+          end else begin
+            digits = digits + 1;
+          end
+          c = $fgetc(fd);
         end
-        line = line + 1;
-      end
-      if (line != DEPTH) begin
-        $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has %0d lines, expected DEPTH = %0d", INIT_FILE, line, DEPTH);
+        $fclose(fd);
+        if (init_fault == FAULT_NONE && digits != 0) begin  // a last line without its newline
+          if (digits != DIGITS) begin
+            init_fault = FAULT_DIGITS;
+            init_found = digits;
+          end else begin
+            init_line = init_line + 1;
+          end
+        end
+        if (init_fault == FAULT_NONE && init_line != DEPTH) begin
+          init_fault = FAULT_LINES;
+        end
       end
     endtask
+
+    // A faulty file stops the run at the first clock edge, before any word is read, so that a
+    // model can still be built and inspected without its ROM files (the harness's --describe).
+    always @(posedge clk) begin
+      case (init_fault)
+        FAULT_NONE: ;
+        FAULT_OPEN: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" cannot be opened (expected %0d lines of %0d hex digits)",
+                           INIT_FILE, DEPTH, DIGITS);
+        FAULT_LONG: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has more than DEPTH = %0d lines", INIT_FILE, DEPTH);
+        FAULT_DIGITS: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
+                             INIT_FILE, init_line + 1, init_found, DIGITS, WIDTH);
+        FAULT_CHAR: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has character code %0d, not a lowercase hex digit",
+                           INIT_FILE, init_line + 1, init_found);
+        FAULT_MANY: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has more than %0d hex digits (WIDTH = %0d)",
+                           INIT_FILE, init_line + 1, DIGITS, WIDTH);
+        FAULT_WIDE: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d is wider than WIDTH = %0d bits",
+                           INIT_FILE, init_line + 1, WIDTH);
+        default: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has %0d lines, expected DEPTH = %0d", INIT_FILE, init_line, DEPTH);
+      endcase
+    end
 `endif
 
     if (DISTRIBUTED == 0) begin : gen_block
@@ -102,9 +123,13 @@ module deltamac_rom #(
       initial begin
         if (INIT_FILE != "") begin
 `ifndef SYNTHESIS
-          check_init_file;
-`endif
+          check_init_file;  // a faulty file is not loaded; it stops the run at the first clock edge
+          if (init_fault == FAULT_NONE) begin
+            $readmemh(INIT_FILE, mem_q);
+          end
+`else
           $readmemh(INIT_FILE, mem_q);
+`endif
         end else begin
           for (int i = 0; i < DEPTH; i++) begin
             mem_q[i] = '0;
@@ -124,9 +149,13 @@ module deltamac_rom #(
       initial begin
         if (INIT_FILE != "") begin
 `ifndef SYNTHESIS
-          check_init_file;
-`endif
+          check_init_file;  // a faulty file is not loaded; it stops the run at the first clock edge
+          if (init_fault == FAULT_NONE) begin
+            $readmemh(INIT_FILE, mem_q);
+          end
+`else
           $readmemh(INIT_FILE, mem_q);
+`endif
         end else begin
           for (int i = 0; i < DEPTH; i++) begin
             mem_q[i] = '0;
