@@ -9,15 +9,16 @@
 //
 // Wrong-length images (ARCHITECTURE.md section 5): TLAST before pixel IN_PIXELS-1 -> the partial
 // image is dropped; no TLAST on pixel IN_PIXELS-1 -> the image is dropped and further beats are
-// discarded up to and including the next TLAST. Every IN_PIXELS-th discarded beat counts as one
-// more lost image (without TLAST the next image's beats are discarded, and its TLAST ends the
-// discarding). Each lost image pulses `frame_error` once and counts in `dropped` (saturating);
-// the slot is reused by the next image.
+// discarded up to and including the next TLAST. Each such image pulses `frame_error` once and
+// counts in `dropped` (saturating); the slot is reused by the next image. Every IN_PIXELS-th
+// discarded beat counts in `swallowed` (saturating): an image lost inside the discarded run
+// (without TLAST the next image's beats are discarded, and its TLAST ends the discarding).
+// Images lost = dropped + swallowed.
 //
 // Resynchronisation, both off by default: with SOI_TUSER = 1 a beat with s_axis_tuser high is
 // pixel 0 of a new image; with RESYNC_IDLE_CYCLES = N > 0, after N consecutive cycles without
 // TVALID the next beat is pixel 0. Either one ends discarding, and a partly received image it
-// cuts off is dropped (and counted) like a short one.
+// cuts off is dropped (frame_error, dropped) like a short one.
 
 `resetall
 `default_nettype none
@@ -67,10 +68,12 @@ module deltamac_input_stage #(
 
     // an image is being received or waits in a slot
     output logic                           busy,
-    // one-cycle pulse per lost image (wrong length, swallowed while discarding, cut off by a resync)
+    // one-cycle pulse when a wrong-length image (or one cut off by a resync) is dropped
     output logic                           frame_error,
-    // number of lost images (saturating; counts one cycle after the frame_error pulse)
-    output logic      [15:0]               dropped
+    // number of dropped images (saturating; counts one cycle after the frame_error pulse)
+    output logic      [15:0]               dropped,
+    // number of images swallowed while discarding: IN_PIXELS discarded beats each (saturating)
+    output logic      [15:0]               swallowed
 );
 
   localparam int PIX_W = $clog2(IN_PIXELS > 1 ? IN_PIXELS : 2);
@@ -99,6 +102,8 @@ module deltamac_input_stage #(
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
+  logic [15:0]      swallowed_q, swallowed_d;
+  logic             swallow_q, swallow_d;   // the previous beat was an IN_PIXELS-th discarded one
   logic             img_valid_q, img_valid_d;  // (ready_q & rd_sel) != 0, registered from the next state
 
   logic       beat, store, complete, wr_done;
@@ -173,9 +178,11 @@ module deltamac_input_stage #(
     rd_slot_d   = rd_slot_q;
     // Counted from the registered error pulse (one cycle after it), off the handshake's path.
     dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
-    // At most one loss per cycle: `lost` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
+    swallowed_d = swallow_q && swallowed_q != 16'hffff ? swallowed_q + 16'd1 : swallowed_q;
+    // At most one drop per cycle: `lost` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
     // the beat of the resync cycle (pixel 0) cannot end a wrong-length image.
     error_d     = lost;
+    swallow_d   = 1'b0;
     if (img_release) begin
       full_d    = full_q & ~rd_sel;
       ready_d   = ready_q & ~rd_sel;
@@ -197,7 +204,7 @@ module deltamac_input_stage #(
       end
       if (cur_discard) begin
         discard_d = !s_axis_tlast;
-        error_d   = cur_last;  // the IN_PIXELS-th discarded beat: a swallowed image
+        swallow_d = cur_last;  // the IN_PIXELS-th discarded beat: a swallowed image
       end else if (complete) begin
         discard_d = 1'b0;
         full_d    = full_d | wr_sel;
@@ -229,6 +236,8 @@ module deltamac_input_stage #(
       rd_slot_q   <= 1'b0;
       dropped_q   <= '0;
       error_q     <= 1'b0;
+      swallowed_q <= '0;
+      swallow_q   <= 1'b0;
       img_valid_q <= 1'b0;
     end else begin
       pix_q       <= pix_d;
@@ -242,6 +251,8 @@ module deltamac_input_stage #(
       rd_slot_q   <= rd_slot_d;
       dropped_q   <= dropped_d;
       error_q     <= error_d;
+      swallowed_q <= swallowed_d;
+      swallow_q   <= swallow_d;
       img_valid_q <= img_valid_d;
     end
   end
@@ -272,6 +283,7 @@ module deltamac_input_stage #(
   assign busy        = discard_q || !first_q || full_q != '0;
   assign frame_error = error_q;
   assign dropped     = dropped_q;
+  assign swallowed   = swallowed_q;
 
 `ifndef SYNTHESIS
   // Simulation checks: the source keeps the AXI4-Stream rules (TUSER held with TDATA when it is

@@ -58,10 +58,12 @@ module deltamac_top #(
 
     // an image is being received, computed or sent
     output logic             status_busy,
-    // one-cycle pulse per lost image (wrong length, swallowed while discarding, cut off by a resync)
+    // one-cycle pulse when a wrong-length image (or one cut off by a resync) is dropped
     output logic             status_frame_error,
-    // count of lost images (saturating)
+    // count of dropped images (saturating)
     output logic [15:0]      status_dropped,
+    // count of images swallowed while discarding after a missing TLAST (saturating)
+    output logic [15:0]      status_swallowed,
     // count of results sent
     output logic [31:0]      status_images,
     // cycles since reset
@@ -229,7 +231,8 @@ module deltamac_top #(
       .rd_data      (in_rd_data),
       .busy         (in_busy),
       .frame_error  (status_frame_error),
-      .dropped      (status_dropped)
+      .dropped      (status_dropped),
+      .swallowed    (status_swallowed)
   );
 
   // Requant output routing (declared here: the hidden buffer is written from it).

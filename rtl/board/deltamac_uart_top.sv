@@ -92,6 +92,7 @@ module deltamac_uart_top #(
   logic        status_busy;
   logic        status_frame_error;
   logic [15:0] status_dropped;
+  logic [15:0] status_swallowed;
   logic [31:0] status_images;
   logic [31:0] status_cycles;
 
@@ -116,6 +117,7 @@ module deltamac_uart_top #(
     .status_busy       (status_busy),
     .status_frame_error(status_frame_error),
     .status_dropped    (status_dropped),
+    .status_swallowed  (status_swallowed),
     .status_images     (status_images),
     .status_cycles     (status_cycles)
   );
@@ -162,6 +164,6 @@ module deltamac_uart_top #(
 
   // The board has no use for the counters, the upper result bits and TLAST (one beat per result).
   logic unused_status;
-  assign unused_status = ^{res_tdata[31:8], res_tlast, status_dropped, status_images, status_cycles};
+  assign unused_status = ^{res_tdata[31:8], res_tlast, status_dropped, status_swallowed, status_images, status_cycles};
 
 endmodule

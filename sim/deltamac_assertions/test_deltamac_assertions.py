@@ -105,7 +105,7 @@ INPUT_PORTS = """
   logic [7:0] s_axis_tdata = '0;
   logic [1:0] rd_addr_next = '0;
   logic s_axis_tready, img_valid, busy, frame_error;
-  logic [15:0] rd_data, dropped;
+  logic [15:0] rd_data, dropped, swallowed;
   // `beats` pixels of one frame, TLAST on the last when `last`
   task automatic frame(input int beats, input bit last);
     for (int b = 0; b < beats; b++) begin
@@ -125,7 +125,7 @@ INPUT_INSTANCE = """
       .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .s_axis_tuser(s_axis_tuser),
       .img_valid(img_valid), .img_release(img_release), .rd_en_next(rd_en_next),
       .rd_addr_next(rd_addr_next), .rd_data(rd_data), .busy(busy), .frame_error(frame_error),
-      .dropped(dropped));
+      .dropped(dropped), .swallowed(swallowed));
 """
 
 # Both slots full (no release), then a third image's first beat waits for TREADY for two cycles.

@@ -5,9 +5,10 @@ beat) goes in through cocotbext-axi with random idles; a consumer coroutine play
 when `img_valid` it reads every word of the slot after a random delay, checks it against the next
 correct frame and pulses `img_release`. A second test drives a fixed stream beat by beat with
 images without TLAST, cut-off images and idle gaps of chosen lengths. Contract (ARCHITECTURE.md
-section 5), written once in `reference` below: which images come out, in order, and how many are
-lost (each lost image pulses `frame_error` once and counts in `dropped`), for the SOI_TUSER and
-RESYNC_IDLE_CYCLES of the build; TREADY is low only while both slots hold images.
+section 5), written once in `reference` below: which images come out, in order, how many are
+dropped (each pulses `frame_error` once and counts in `dropped`) and how many are swallowed while
+discarding (`swallowed`), for the SOI_TUSER and RESYNC_IDLE_CYCLES of the build; TREADY is low
+only while both slots hold images.
 """
 
 from __future__ import annotations
@@ -24,18 +25,18 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from sim.runner import expect_elaboration_failure, rtl, run_cocotb
 
 
-def reference(events, in_pixels: int, soi_tuser: int, resync_idle: int) -> tuple[list[bytes], int]:
-    """The documented rule: the images accepted and the number of images lost.
+def reference(events, in_pixels: int, soi_tuser: int, resync_idle: int) -> tuple[list[bytes], int, int]:
+    """The documented rule: the images accepted, the number dropped and the number swallowed.
 
     `events` are ("beat", byte, tlast, tuser) and ("idle", cycles without TVALID). An image is
-    accepted with exactly `in_pixels` beats and TLAST on the last; TLAST earlier loses it; no
-    TLAST on its last beat loses it and discards up to and including the next TLAST, every
-    `in_pixels`-th discarded beat losing one more image. A resync (TUSER with soi_tuser, an idle
-    run of >= resync_idle cycles with resync_idle > 0) ends discarding and loses a partly received
-    image; the beat with TUSER is pixel 0.
+    accepted with exactly `in_pixels` beats and TLAST on the last; TLAST earlier drops it; no
+    TLAST on its last beat drops it and discards up to and including the next TLAST, every
+    `in_pixels`-th discarded beat being one swallowed image. A resync (TUSER with soi_tuser, an
+    idle run of >= resync_idle cycles with resync_idle > 0) ends discarding and drops a partly
+    received image; the beat with TUSER is pixel 0.
     """
     images: list[bytes] = []
-    lost = 0
+    lost = swallowed = 0
     current = bytearray()
     discard, discarded = False, 0
     for event in events:
@@ -51,7 +52,7 @@ def reference(events, in_pixels: int, soi_tuser: int, resync_idle: int) -> tuple
         if discard:
             discarded += 1
             if discarded == in_pixels:
-                lost, discarded = lost + 1, 0
+                swallowed, discarded = swallowed + 1, 0
             if last:
                 discard, discarded = False, 0
             continue
@@ -63,7 +64,7 @@ def reference(events, in_pixels: int, soi_tuser: int, resync_idle: int) -> tuple
                 lost += 1
                 discard = not last
             current = bytearray()
-    return images, lost
+    return images, lost, swallowed
 
 
 def frame_events(frame: bytes, last: bool = True) -> list[tuple]:
@@ -166,7 +167,7 @@ async def test_wrong_length_stream(dut):
         await tb.source.send(AxiStreamFrame(frame, tuser=[1] + [0] * (len(frame) - 1)))
     await tb.source.wait()
     # Random idles stay shorter than RESYNC_IDLE_CYCLES: no idle resync.
-    good, lost = reference([e for f in frames for e in frame_events(f)], tb.in_pixels, tb.soi_tuser, 0)
+    good, lost, swallowed = reference([e for f in frames for e in frame_events(f)], tb.in_pixels, tb.soi_tuser, 0)
     assert good == [f for f in frames if len(f) == tb.in_pixels]
     for _ in range(20 * tb.in_pixels):
         await RisingEdge(dut.clk)
@@ -174,6 +175,7 @@ async def test_wrong_length_stream(dut):
             break
     assert tb.images == good, f"{len(tb.images)} images out, {len(good)} expected (or content differs)"
     assert int(dut.dropped.value) == lost
+    assert int(dut.swallowed.value) == swallowed
     assert tb.frame_errors == lost
     assert not int(dut.busy.value)
 
@@ -203,7 +205,8 @@ async def drive(tb: TB, events) -> None:
 @cocotb.test()
 async def test_lost_and_resync(dut):
     """An image without TLAST, one cut off, short and long ones, idle gaps just below and at the
-    resync length: exactly the images of `reference` come out and exactly its losses count."""
+    resync length: exactly the images of `reference` come out and exactly its drops and swallowed
+    images count."""
     tb = TB(dut, source=False)
     await tb.reset()
     cocotb.start_soon(tb.monitor())
@@ -229,16 +232,17 @@ async def test_lost_and_resync(dut):
         ("idle", gap),
         *frame_events(image[8]),
     ]
-    good, lost = reference(events, n, tb.soi_tuser, tb.resync_idle)
+    good, lost, swallowed = reference(events, n, tb.soi_tuser, tb.resync_idle)
     await drive(tb, events)
     for _ in range(20 * n):
         await RisingEdge(dut.clk)
         if len(tb.images) == len(good) and not int(dut.busy.value):
             break
-    dut._log.info("SOI_TUSER %d RESYNC_IDLE_CYCLES %d: %d images out, %d lost",
-                  tb.soi_tuser, tb.resync_idle, len(good), lost)
+    dut._log.info("SOI_TUSER %d RESYNC_IDLE_CYCLES %d: %d images out, %d dropped, %d swallowed",
+                  tb.soi_tuser, tb.resync_idle, len(good), lost, swallowed)
     assert tb.images == good, f"{len(tb.images)} images out, {len(good)} expected (or content differs)"
-    assert int(dut.dropped.value) == lost, f"dropped {int(dut.dropped.value)}, {lost} images lost"
+    assert int(dut.dropped.value) == lost, f"dropped {int(dut.dropped.value)}, {lost} expected"
+    assert int(dut.swallowed.value) == swallowed, f"swallowed {int(dut.swallowed.value)}, {swallowed} expected"
     assert tb.frame_errors == lost
     assert not int(dut.busy.value)
 

@@ -31,6 +31,7 @@ module deltamac_top #(
     output logic        status_busy,
     output logic        status_frame_error,
     output logic [15:0] status_dropped,
+    output logic [15:0] status_swallowed,
     output logic [31:0] status_images,
     output logic [31:0] status_cycles
 );
@@ -45,6 +46,7 @@ module deltamac_top #(
   assign m_axis_tlast  = state == SEND && (beat == BEATS - 1 || mode == 3);
   assign status_busy   = state != RECEIVE || pixel != 0;
   assign status_dropped = '0;
+  assign status_swallowed = '0;
 
   always_ff @(posedge clk) begin
     status_frame_error <= 1'b0;
