@@ -11,7 +11,7 @@
 // Pipeline (LATENCY = 5 + ceil(log2(LANES)) cycles from the last word's in_valid to out_valid):
 //   stage 1: weight and activation registers          (DSP48E1 A1/B1 registers)
 //   stage 2: the operands registered again             (DSP48E1 A2/B2 registers)
-//   stage 3: product registers, one multiplier/lane    (DSP48E1 M register)
+//   stage 3: product registers, one multiplier/lane    (DSP48E1 M register; or deltamac_lut_mult)
 //   stage 4: the products registered again             (DSP48E1 P register)
 //   stages 5..4+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
 //   last stage: accumulator acc = (first ? 0 : acc) + tree sum (the only loop: one adder level)
@@ -19,13 +19,16 @@
 // multiplier block: the DSP48E1 A2/B2, M and P registers in Vivado; in the ECP5 open flow
 // scripts/ecp5_regpack.py moves them into the MULT18X18D input, pipeline and output registers.
 // out_acc holds the accumulator register; it is the neuron's sum in the cycle out_valid is high.
+// LUT_LANES = 1 computes the products in fabric (deltamac_lut_mult) instead of multiplier blocks,
+// for narrow weights and activations; the arithmetic and the latency are the same.
 
 module deltamac_mac_array #(
   parameter int LANES       = 16, // multipliers (lanes per word), 1..32
   parameter int WEIGHT_BITS = 8,  // signed weight width, 2..18 (DSP48E1 B port)
   parameter int ACT_BITS    = 9,  // signed activation width as fed, 2..25 (DSP48E1 A port)
   parameter int ACC_BITS    = 32, // accumulator width (the generated package's ACC_BITS), >= WEIGHT_BITS + ACT_BITS
-  parameter int USER_WIDTH  = 1   // sideband sampled with in_last (>= 1)
+  parameter int USER_WIDTH  = 1,  // sideband sampled with in_last (>= 1)
+  parameter int LUT_LANES   = 0   // 1: products in LUTs (deltamac_lut_mult), 0: in DSP48E1 / MULT18X18D blocks
 ) (
   input  logic                          clk,        // clock
   input  logic                          rst,        // synchronous active-high reset
@@ -55,6 +58,9 @@ module deltamac_mac_array #(
   if (WEIGHT_BITS < 2 || WEIGHT_BITS > 18 || ACT_BITS < 2 || ACT_BITS > 25) begin : gen_operand_check
     initial $fatal(1, "deltamac_mac_array: WEIGHT_BITS (%0d) must be in 2..18 and ACT_BITS (%0d) in 2..25 (one DSP48E1 per lane)",
                    WEIGHT_BITS, ACT_BITS);
+  end
+  if (LUT_LANES != 0 && LUT_LANES != 1) begin : gen_lane_kind_check
+    initial $fatal(1, "deltamac_mac_array: LUT_LANES must be 0 (DSP lanes) or 1 (LUT lanes), got %0d", LUT_LANES);
   end
   if (ACC_BITS < PROD_BITS || USER_WIDTH < 1) begin : gen_width_check
     initial $fatal(1, "deltamac_mac_array: ACC_BITS (%0d) must be >= WEIGHT_BITS + ACT_BITS (%0d) and USER_WIDTH (%0d) >= 1",
@@ -114,10 +120,24 @@ module deltamac_mac_array #(
 
     if (lv == 0) begin : gen_products
       for (genvar p = 0; p < LANES; p++) begin : gen_lane
-        (* use_dsp = "yes" *)
         logic signed [PROD_BITS-1:0] product_q;
-        always_ff @(posedge clk) begin
-          product_q <= $signed(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q2[p*ACT_BITS +: ACT_BITS]);
+        if (LUT_LANES != 0) begin : gen_lut
+          deltamac_lut_mult #(
+              .WEIGHT_BITS(WEIGHT_BITS),
+              .ACT_BITS   (ACT_BITS)
+          ) u_mult (
+              .clk      (clk),
+              .in_weight(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]),
+              .in_act   (acts_q2[p*ACT_BITS +: ACT_BITS]),
+              .product_q(product_q)
+          );
+        end else begin : gen_dsp
+          (* use_dsp = "yes" *)
+          logic signed [PROD_BITS-1:0] dsp_product_q;
+          always_ff @(posedge clk) begin
+            dsp_product_q <= $signed(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q2[p*ACT_BITS +: ACT_BITS]);
+          end
+          assign product_q = dsp_product_q;
         end
         assign node_d[p*BITS +: BITS] = product_q;
       end

@@ -8,6 +8,8 @@ ceil(n_in/P) words with first/last tags; padded lanes carry random weights (as a
 decoder would) and zero activations (as the caller masks them). Neurons follow back to back or with
 random gaps (idle cycles carry random junk on every input). ACC_BITS is the width the model
 derives for the layers (model.formats.acc_bits), so the accumulator runs at its tightest size.
+The activations fed are ACT_BITS wide: (ACT_BITS-1)-bit activations sign- or zero-extended (9 for
+the shared-lane core's 8-bit activations, fewer for narrow layers), with DSP or LUT lanes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import cocotb
 import numpy as np
 import pytest
 
-from model.formats import ACT_BITS, FixedFormat, acc_bits
+from model.formats import ACT_BITS, FixedFormat, acc_bits, activation_format
 from model.inference import accumulate
 from model.network import QuantLayer
 from model.packing import chunks, pack_rows
@@ -39,8 +41,8 @@ def layer_shapes(lanes: int) -> list[tuple[int, bool]]:
     return shapes
 
 
-def model_acc_bits(lanes: int, weight_bits: int) -> int:
-    return max(acc_bits(n_in, weight_bits, in_signed) for n_in, in_signed in layer_shapes(lanes))
+def model_acc_bits(lanes: int, weight_bits: int, in_bits: int = ACT_BITS) -> int:
+    return max(acc_bits(n_in, weight_bits, in_signed, in_bits) for n_in, in_signed in layer_shapes(lanes))
 
 
 class MacArrayTB(PipelineTB):
@@ -49,6 +51,8 @@ class MacArrayTB(PipelineTB):
     def __init__(self, dut):
         self.lanes = int(dut.LANES.value)
         self.weight_bits = int(dut.WEIGHT_BITS.value)
+        self.fed_bits = int(dut.ACT_BITS.value)
+        self.in_bits = self.fed_bits - 1  # activations as the caller extends them
         self.wfmt = FixedFormat(self.weight_bits, True)
         seed = self.lanes * 100 + self.weight_bits
         self.rng = np.random.default_rng(seed)  # stimulus
@@ -58,7 +62,7 @@ class MacArrayTB(PipelineTB):
         """Random values on the data and tag inputs (idle cycles: the array must ignore them)."""
         dut, rng = self.dut, random.Random(int(self.rng.integers(1 << 30)))
         dut.in_weights.value = rng.getrandbits(self.lanes * self.weight_bits)
-        dut.in_acts.value = rng.getrandbits(self.lanes * FED_ACT_BITS)
+        dut.in_acts.value = rng.getrandbits(self.lanes * self.fed_bits)
         dut.in_first.value = rng.getrandbits(1)
         dut.in_last.value = rng.getrandbits(1)
         dut.in_user.value = rng.getrandbits(USER_WIDTH)
@@ -70,7 +74,8 @@ class MacArrayTB(PipelineTB):
         corners = [np.zeros(n_in), np.full(n_in, w_lo), np.full(n_in, w_hi), alternating]
         randoms = [self.rng.integers(w_lo, w_hi + 1, n_in) for _ in range(n_out - len(corners))]
         weights = np.array(corners + randoms, dtype=np.int64)
-        a_lo, a_hi = (-128, 127) if in_signed else (0, 255)
+        afmt = activation_format("clamp" if in_signed else "relu", self.in_bits)
+        a_lo, a_hi = afmt.min, afmt.max
         corner_images = [np.full(n_in, a_hi), np.full(n_in, a_lo)]
         images = np.array(corner_images + [self.rng.integers(a_lo, a_hi + 1, n_in)], dtype=np.int64)[:IMAGES]
         return weights, images
@@ -81,7 +86,7 @@ class MacArrayTB(PipelineTB):
         for n_in, in_signed in layer_shapes(self.lanes):
             weights, images = self.layer(n_in, in_signed)
             zeros = np.zeros(len(weights), np.int64)
-            layer = QuantLayer(weights, zeros, zeros, 0, 0, "none", in_signed)
+            layer = QuantLayer(weights, zeros, zeros, 0, 0, "none", in_signed, ACT_BITS, self.in_bits)
             acc = accumulate(layer, images, self.weight_bits)
             n_chunks = chunks(n_in, self.lanes)
             # Padded lanes: random weights (a decoder leaves them arbitrary), activations 0.
@@ -91,7 +96,7 @@ class MacArrayTB(PipelineTB):
             )
             weight_words = pack_rows(padded, self.lanes, self.weight_bits)
             for image, acts in enumerate(images):
-                act_words = pack_rows(acts[None, :], self.lanes, FED_ACT_BITS)
+                act_words = pack_rows(acts[None, :], self.lanes, self.fed_bits)
                 for row in range(len(weights)):
                     for chunk in range(n_chunks):
                         beats.append(
@@ -131,27 +136,28 @@ async def random_gaps(dut):
     await tb.drive_and_check(*tb.beats(), gap_probability=0.4)
 
 
-def mac_array_parameters(lanes: int, weight_bits: int, acc: int) -> dict[str, int]:
+def mac_array_parameters(lanes: int, weight_bits: int, acc: int, fed_bits: int = FED_ACT_BITS,
+                         lut_lanes: int = 0) -> dict[str, int]:
     return {
         "LANES": lanes,
         "WEIGHT_BITS": weight_bits,
-        "ACT_BITS": FED_ACT_BITS,
+        "ACT_BITS": fed_bits,
         "ACC_BITS": acc,
         "USER_WIDTH": USER_WIDTH,
+        "LUT_LANES": lut_lanes,
     }
 
 
-def run_mac_array(lanes: int, weight_bits: int, acc: int) -> None:
-    parameters = mac_array_parameters(lanes, weight_bits, acc)
-    run_cocotb(TOPLEVEL, rtl("deltamac_mac_array.sv"), test_file=__file__, parameters=parameters)
-
-
 @pytest.mark.parametrize(
-    "lanes, weight_bits",
-    [(16, 8), (1, 8), (2, 4), (4, 16), (5, 8), (12, 2), (8, 8), (32, 6)],
+    "lanes, weight_bits, fed_bits, lut_lanes",
+    [(16, 8, 9, 0), (1, 8, 9, 0), (2, 4, 9, 0), (4, 16, 9, 0), (5, 8, 9, 0), (12, 2, 9, 0), (8, 8, 9, 0), (32, 6, 9, 0),
+     # LUT lanes: the 8-bit shape, and narrow weights on 2- and 4-bit activations (3 and 5 bits as fed)
+     (16, 8, 9, 1), (7, 2, 3, 1), (32, 3, 5, 1), (3, 4, 3, 1), (6, 2, 3, 0)],
 )
-def test_deltamac_mac_array(lanes, weight_bits):
-    run_mac_array(lanes, weight_bits, model_acc_bits(lanes, weight_bits))
+def test_deltamac_mac_array(lanes, weight_bits, fed_bits, lut_lanes):
+    parameters = mac_array_parameters(lanes, weight_bits, model_acc_bits(lanes, weight_bits, fed_bits - 1), fed_bits,
+                                      lut_lanes)
+    run_cocotb(TOPLEVEL, rtl("deltamac_lut_mult.sv", "deltamac_mac_array.sv"), test_file=__file__, parameters=parameters)
 
 
 @pytest.mark.parametrize(
@@ -165,3 +171,10 @@ def test_deltamac_mac_array(lanes, weight_bits):
 def test_deltamac_mac_array_illegal_parameters(lanes, weight_bits, acc, message, tmp_path):
     parameters = mac_array_parameters(lanes, weight_bits, acc)
     expect_elaboration_failure(TOPLEVEL, rtl("deltamac_mac_array.sv"), parameters, [f"{TOPLEVEL}: ", message], tmp_path)
+
+
+def test_deltamac_mac_array_illegal_lane_kind(tmp_path):
+    parameters = mac_array_parameters(4, 8, 32, lut_lanes=2)
+    expect_elaboration_failure(TOPLEVEL, rtl("deltamac_lut_mult.sv", "deltamac_mac_array.sv"), parameters,
+                               [f"{TOPLEVEL}: LUT_LANES must be 0 (DSP lanes) or 1 (LUT lanes), got 2"], tmp_path)
+

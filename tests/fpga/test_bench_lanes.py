@@ -1,0 +1,21 @@
+"""The lane benchmark synthesises real arrays: DSP lanes land in DSP48E1 blocks, LUT lanes in fabric."""
+
+import pytest
+
+from scripts.bench_lanes import main, measure
+
+
+def test_lut_lanes_use_no_dsp_and_cost_luts(tmp_path):
+    point = measure(lanes=2, weight_bits=8, act_bits=4, work=tmp_path)
+    assert point["dsp_lanes"]["dsp48e1"] == 2 and point["dsp_lanes_use_dsp"]
+    assert point["lut_lanes"]["dsp48e1"] == 0
+    assert point["lut_per_lut_lane"] > 0 and point["ff_per_lut_lane"] > 0
+
+
+@pytest.mark.parametrize("argv", [["--weights", "1"], ["--acts", "25"], ["--lanes", "0"]])
+def test_bad_widths_are_refused_before_synthesis(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "--weights must be in 2..18, --acts in 2..24 and --lanes in 1..32" in capsys.readouterr().err
+    assert not (tmp_path / "lanes_xc7.json").exists()
