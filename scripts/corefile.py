@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.export import FORMAT_VERSION
+
 REPO = Path(__file__).resolve().parents[1]
 CORE_FILE = REPO / "deltamac.core"
 DEFAULT_BUILD = "build/s15"
@@ -125,19 +127,32 @@ def load_core(path: Path = CORE_FILE) -> dict:
     return parse_core(path.read_text(), str(path))
 
 
-def _exported_roms(build: Path) -> set[str] | None:
-    """File names of the ROM images the export's manifest lists (None without a manifest)."""
+def _exported_roms(build: Path, check_version: bool) -> set[str] | None:
+    """File names of the ROM images the export's manifest lists (None without a manifest).
+
+    An export of an older format has a generated package the RTL cannot read: refused here (when
+    check_version), so every flow that takes an export (synthesis, harness, Vivado scripts) says
+    how to renew it."""
     manifest = build / "manifest.json"
     if not manifest.is_file():
         return None
-    return {rom["file"] for rom in json.loads(manifest.read_text())["roms"].values()}
+    content = json.loads(manifest.read_text())
+    version = content.get("format_version")
+    if check_version and version != FORMAT_VERSION:
+        raise CoreFileError(
+            f"{manifest}: export format_version {version}, the RTL needs {FORMAT_VERSION} (its package has "
+            "LAYER_ACT_BITS since per-layer formats); re-export it: make rom CONFIG=<config> for a trained "
+            "network, make rom-random CONFIG=<config> for a random one")
+    return {rom["file"] for rom in content["roms"].values()}
 
 
-def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dict | None = None) -> Target:
+def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dict | None = None,
+                   export_needed: bool = True) -> Target:
     """The files of `target` with `build/s15/` replaced by `build_dir` (absolute paths).
 
     ROM images the export does not have (ref.mem of a `plain` network, per its manifest.json)
-    are left out, so that the top keeps its default for that unused parameter.
+    are left out, so that the top keeps its default for that unused parameter. export_needed:
+    the export will be used, so one of an older format is an error (CoreFileError).
     """
     core = core if core is not None else load_core()
     try:
@@ -159,7 +174,7 @@ def resolve_target(target: str, build_dir: str | Path = DEFAULT_BUILD, core: dic
                 by_type[file_type].append(build / name[len(DEFAULT_BUILD) + 1 :])
             else:
                 by_type[file_type].append(REPO / name)
-    roms = _exported_roms(build)
+    roms = _exported_roms(build, export_needed)
     if roms is not None:
         by_type["mem"] = [p for p in by_type["mem"] if p.parent != build or p.name in roms]
     part = (spec.get("tools") or {}).get("vivado", {}).get("part")
@@ -228,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         help="list: only the repository's own files (RTL, constraints), no export needed",
     )
     args = parser.parse_args(argv)
-    target = resolve_target(args.target, args.build)
+    target = resolve_target(args.target, args.build, export_needed=not (args.command == "list" and args.repo_only))
     if args.command == "list" and args.repo_only:
         build = (REPO / args.build).resolve()
         own = [p for p in target.files() if build not in p.parents]
@@ -251,4 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (CoreFileError, FileNotFoundError) as exc:
+        sys.exit(f"python -m scripts.corefile: error: {exc}")

@@ -7,6 +7,7 @@ of which exists for a real export.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -246,3 +247,15 @@ def test_vivado_targets_stop_without_vivado() -> None:
     makefile = (REPO / "mk" / "fpga.mk").read_text()
     for target in ("bitstream", "vivado-ooc", "ip"):
         assert re.search(rf"^{target}: setup vivado-check ", makefile, re.M)
+
+
+def test_an_export_of_an_older_format_is_refused_with_the_renew_command(small_export, tmp_path):
+    """A version-1 export's package lacks LAYER_ACT_BITS: every flow names the re-export instead of failing in the tools."""
+    old = tmp_path / "old"
+    shutil.copytree(small_export, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CoreFileError, match=r"export format_version 1, the RTL needs 2 .* re-export it: make rom CONFIG"):
+        resolve_target("default", old)
+    assert resolve_target("default", old, export_needed=False).toplevel == "deltamac_top"
