@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.datasets import DatasetError
+from model.datasets import DATASETS, DatasetError
 from model.formats import FormatError
 from train.config import ACTIVATIONS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
 from train.trainer import run
@@ -20,11 +20,12 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     defaults = RunConfig()
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--config", default=defaults.config, help=f"topology preset: {', '.join(PRESETS)}")
     parser.add_argument("--hidden", help="custom hidden layer sizes, e.g. 64,32 (build dir mlp-<topology>)")
-    parser.add_argument("--scheme", default=defaults.scheme, help=", ".join(SCHEMES))
-    parser.add_argument("--delta-bits", type=int, default=defaults.delta_bits)
+    parser.add_argument("--scheme", default=defaults.scheme, choices=SCHEMES, help="weight storage")
+    parser.add_argument("--delta-bits", type=int, default=defaults.delta_bits, help="delta width (2..8)")
     parser.add_argument("--weight-bits", type=int, default=defaults.weight_bits,
                         help="plain: the weight bits; delta schemes: reference/decoded weight bits")
     parser.add_argument("--group", default="row", help="weights per reference: 'row' or a divisor of every n_in")
@@ -32,20 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="per-layer precision: one w<W>[d<D>]a<A> per layer (W-bit weights, D-bit deltas, A-bit "
                              "input activations), e.g. w8a8,w2a2,w8a8, or the short form w2a2 (first and last layer "
                              "w8a8); default: --weight-bits weights and 8-bit activations everywhere (docs/train.md)")
-    parser.add_argument("--activation", default=defaults.activation, help=", ".join(ACTIVATIONS))
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--activation", default=defaults.activation, choices=tuple(ACTIVATIONS), help="hidden activation")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="total epochs (float, then QAT)")
     parser.add_argument("--float-epochs", type=int, help="float pre-training epochs (default: a third)")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--lanes", type=int, default=defaults.lanes)
-    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of initialisation and shuffling")
+    parser.add_argument("--lanes", type=int, default=defaults.lanes, help="MAC lanes P of the export (1..32)")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="QAT loss weight (0..1) of distillation from the trained float network")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step")
     parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
-    parser.add_argument("--dataset", default=defaults.dataset)
+    parser.add_argument("--dataset", default=defaults.dataset, choices=DATASETS, help="training and test data")
     parser.add_argument("--data-root", help="dataset directory (default: the model.datasets default)")
-    parser.add_argument("--build-root", default=defaults.build_root)
-    parser.add_argument("--threads", type=int, default=defaults.threads)
+    parser.add_argument("--build-root", default=defaults.build_root, help="where build/<config>/<variant> goes")
+    parser.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
     parser.add_argument("--resume", action="store_true", help="continue from checkpoint.pt in the build dir")
     return parser
 

@@ -11,6 +11,7 @@ never drops the other rows from the table.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -125,7 +126,10 @@ def write_plot(table: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    # No options, but --help must describe the sweep, never start it (hours of training).
+    argparse.ArgumentParser(prog="python -m train.sweep", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     train = os.environ.get("SWEEP_TRAIN", "1") != "0"
     selected = sweep_configs()
     for cfg in selected:

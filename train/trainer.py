@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -210,7 +211,9 @@ def train_epoch(model, teacher, distill, optimizer, images, labels, batch_size, 
     order = torch.randperm(len(images), generator=shuffle)
     steps = len(images) // batch_size  # drop the ragged last batch (BatchNorm statistics)
     total = 0.0
-    for step in tqdm(range(steps), desc=desc, leave=False, unit="batch"):
+    # A bar only on a terminal: in a log it would be hundreds of carriage-return states per epoch
+    # (the epoch's summary line is logged either way).
+    for step in tqdm(range(steps), desc=desc, leave=False, unit="batch", disable=not sys.stderr.isatty()):
         progress = (phase_epoch + step / steps) / phase_epochs
         for group in optimizer.param_groups:
             group["lr"] = base_lr * 0.5 * (1 + math.cos(math.pi * progress))

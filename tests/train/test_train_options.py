@@ -83,3 +83,18 @@ def test_short_bits_spec_is_expanded_and_names_the_variant():
     assert cfg.act_bits == (2, 8)
     assert cfg.variant == "fixed_reference-w8a8_w2a2_w8a8-d4-grow-seed0"
     assert [f.scheme.label for f in cfg.layer_formats] == ["fixed_reference", "plain", "fixed_reference"]
+
+
+def test_help_describes_and_never_trains(tmp_path, monkeypatch, capsys):
+    """--help of the training CLI and of the hours-long sweep prints usage and exits 0 at once."""
+    from train.sweep import main as sweep_main
+
+    monkeypatch.chdir(tmp_path)  # the sweep writes into ./build/sweep: nothing may appear there
+    for entry in (main, sweep_main):
+        with pytest.raises(SystemExit) as stop:
+            entry(["--help"])
+        assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m train " in out and "(default: fixed_reference)" in out
+    assert "usage: python -m train.sweep" in out and "SWEEP_CONFIGS" in out
+    assert not (tmp_path / "build").exists()
