@@ -27,6 +27,7 @@ module deltamac_harness_top #(
     output logic        status_busy,
     output logic        status_frame_error,
     output logic [15:0] status_dropped,
+    output logic [15:0] status_swallowed,
     output logic [31:0] status_images,
     output logic [31:0] status_cycles,
 
@@ -80,6 +81,7 @@ module deltamac_harness_top #(
       .status_busy,
       .status_frame_error,
       .status_dropped,
+      .status_swallowed,
       .status_images,
       .status_cycles
   );
