@@ -110,8 +110,8 @@ module deltamac_input_stage #(
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
 
   // A resync cycle starts a new image: a beat in it is pixel 0 (cur_*: the position it is
-  // stored at), discarding ends, and a partly received image is lost.
-  logic             resync, lost;
+  // stored at), discarding ends, and a partly received image is cut off (dropped).
+  logic             resync, cut_off;
   logic             cur_first, cur_last, cur_discard;
   logic [PIX_W-1:0] cur_pix;
 
@@ -119,7 +119,7 @@ module deltamac_input_stage #(
   assign cur_last    = resync ? IN_PIXELS == 1 : last_q;
   assign cur_discard = !resync && discard_q;
   assign cur_pix     = resync ? '0 : pix_q;
-  assign lost        = resync && !first_q && !discard_q;
+  assign cut_off     = resync && !first_q && !discard_q;
 
   assign wr_sel        = {wr_slot_q, !wr_slot_q};
   assign rd_sel        = {rd_slot_q, !rd_slot_q};
@@ -179,9 +179,9 @@ module deltamac_input_stage #(
     // Counted from the registered error pulse (one cycle after it), off the handshake's path.
     dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
     swallowed_d = swallow_q && swallowed_q != 16'hffff ? swallowed_q + 16'd1 : swallowed_q;
-    // At most one drop per cycle: `lost` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
+    // At most one drop per cycle: `cut_off` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
     // the beat of the resync cycle (pixel 0) cannot end a wrong-length image.
-    error_d     = lost;
+    error_d     = cut_off;
     swallow_d   = 1'b0;
     if (img_release) begin
       full_d    = full_q & ~rd_sel;
