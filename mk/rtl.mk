@@ -25,7 +25,7 @@ lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against se
 	$(foreach net,$(LINT_NETS),$(call rtl_lint_net,$(net)))
 	@echo "[rtl] lint deltamac_mac_array with LUT lanes (3-bit weights, 2-bit activations fed as 3 bits)"
 	verilator --lint-only -Wall --top-module deltamac_mac_array -GLUT_LANES=1 -GWEIGHT_BITS=3 -GACT_BITS=3 -GACC_BITS=18 \
-	  rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv
+	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv
 	@echo "[rtl] lint clean ($(words $(LINT_NETS)) packages, LUT lanes)"
 
 sim: setup ## all cocotb testbenches in sim/ (Icarus, pytest -n $(JOBS); WAVES=1 for FST waveforms)

@@ -13,7 +13,7 @@
 //   stage 2: the operands registered again             (DSP48E1 A2/B2 registers)
 //   stage 3: product registers, one multiplier/lane    (DSP48E1 M register; or deltamac_lut_mult)
 //   stage 4: the products registered again             (DSP48E1 P register)
-//   stages 5..4+TREE_LEVELS: adder tree, one adder level per stage (an odd node passes through)
+//   stages 5..4+TREE_LEVELS: adder tree (deltamac_adder_tree), one adder level per stage
 //   last stage: accumulator acc = (first ? 0 : acc) + tree sum (the only loop: one adder level)
 // The second operand and product registers have one load each, so they can go inside the
 // multiplier block: the DSP48E1 A2/B2, M and P registers in Vivado; in the ECP5 open flow
@@ -109,67 +109,50 @@ module deltamac_mac_array #(
     acts_q2    <= acts_q;
   end
 
-  // Adder tree: level 0 holds the products, level lv has ceil(LANES / 2**lv) nodes of
-  // PROD_BITS + lv bits (exact), capped at ACC_BITS (the accumulator wraps there anyway);
-  // node n adds nodes 2n and 2n+1 of the level below (or passes 2n on).
-  for (genvar lv = 0; lv <= TREE_LEVELS; lv++) begin : gen_level
-    localparam int NODES = (LANES + (1 << lv) - 1) >> lv;
-    localparam int BITS = (PROD_BITS + lv < ACC_BITS) ? PROD_BITS + lv : ACC_BITS;
-    logic [NODES*BITS-1:0] node_d;  // node n at [n*BITS +: BITS]
-    logic [NODES*BITS-1:0] node_q;
+  // Products, one multiplier per lane, summed by the adder tree (its input registers are the
+  // second product registers).
+  logic [LANES*PROD_BITS-1:0] products;  // lane p at [p*PROD_BITS +: PROD_BITS]
 
-    if (lv == 0) begin : gen_products
-      for (genvar p = 0; p < LANES; p++) begin : gen_lane
-        logic signed [PROD_BITS-1:0] product_q;
-        if (LUT_LANES != 0) begin : gen_lut
-          deltamac_lut_mult #(
-              .WEIGHT_BITS(WEIGHT_BITS),
-              .ACT_BITS   (ACT_BITS)
-          ) u_mult (
-              .clk      (clk),
-              .in_weight(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]),
-              .in_act   (acts_q2[p*ACT_BITS +: ACT_BITS]),
-              .product_q(product_q)
-          );
-        end else begin : gen_dsp
-          (* use_dsp = "yes" *)
-          logic signed [PROD_BITS-1:0] dsp_product_q;
-          always_ff @(posedge clk) begin
-            dsp_product_q <= $signed(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q2[p*ACT_BITS +: ACT_BITS]);
-          end
-          assign product_q = dsp_product_q;
-        end
-        assign node_d[p*BITS +: BITS] = product_q;
+  for (genvar p = 0; p < LANES; p++) begin : gen_lane
+    logic signed [PROD_BITS-1:0] product_q;
+    if (LUT_LANES != 0) begin : gen_lut
+      deltamac_lut_mult #(
+          .WEIGHT_BITS(WEIGHT_BITS),
+          .ACT_BITS   (ACT_BITS)
+      ) u_mult (
+          .clk      (clk),
+          .in_weight(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]),
+          .in_act   (acts_q2[p*ACT_BITS +: ACT_BITS]),
+          .product_q(product_q)
+      );
+    end else begin : gen_dsp
+      (* use_dsp = "yes" *)
+      logic signed [PROD_BITS-1:0] dsp_product_q;
+      always_ff @(posedge clk) begin
+        dsp_product_q <= $signed(weights_q2[p*WEIGHT_BITS +: WEIGHT_BITS]) * $signed(acts_q2[p*ACT_BITS +: ACT_BITS]);
       end
-    end else begin : gen_adders
-      localparam int PREV_NODES = (LANES + (1 << (lv - 1)) - 1) >> (lv - 1);
-      localparam int PREV_BITS = (PROD_BITS + lv - 1 < ACC_BITS) ? PROD_BITS + lv - 1 : ACC_BITS;
-      for (genvar n = 0; n < NODES; n++) begin : gen_node
-        logic signed [BITS-1:0] left;
-        assign left = BITS'($signed(gen_level[lv-1].node_q[2*n*PREV_BITS +: PREV_BITS]));
-        if (2 * n + 1 < PREV_NODES) begin : gen_add
-          logic signed [BITS-1:0] right;
-          assign right = BITS'($signed(gen_level[lv-1].node_q[(2*n+1)*PREV_BITS +: PREV_BITS]));
-          assign node_d[n*BITS +: BITS] = left + right;
-        end else begin : gen_pass
-          assign node_d[n*BITS +: BITS] = left;
-        end
-      end
+      assign product_q = dsp_product_q;
     end
-
-    always_ff @(posedge clk) begin
-      node_q <= node_d;
-    end
+    assign products[p*PROD_BITS +: PROD_BITS] = product_q;
   end
+
+  logic signed [ACC_BITS-1:0] word_sum;
+
+  deltamac_adder_tree #(
+      .INPUTS  (LANES),
+      .IN_BITS (PROD_BITS),
+      .OUT_BITS(ACC_BITS)
+  ) u_tree (
+      .clk      (clk),
+      .in_values(products),
+      .out_sum  (word_sum)
+  );
 
   // ---------------------------------------------------------------------------------------------
   // Accumulator.
-  logic signed [ACC_BITS-1:0] word_sum;
   logic signed [ACC_BITS-1:0] acc_q;
   logic                       out_valid_q;
   logic [USER_WIDTH-1:0]      out_user_q;
-
-  assign word_sum = ACC_BITS'($signed(gen_level[TREE_LEVELS].node_q));
 
   always_ff @(posedge clk) begin
     if (acc_valid) begin

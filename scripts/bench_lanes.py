@@ -35,7 +35,7 @@ def synth_array(lanes: int, weight_bits: int, act_bits: int, lut_lanes: int, wor
                   "ACC_BITS": weight_bits + act_bits + ACC_HEADROOM, "USER_WIDTH": 1, "LUT_LANES": lut_lanes}
     name = f"mac_w{weight_bits}_a{act_bits}_p{lanes}_{'lut' if lut_lanes else 'dsp'}"
     stat = work / f"{name}_stat.json"
-    script = [f"read_verilog -sv {path}" for path in rtl("deltamac_lut_mult.sv", "deltamac_mac_array.sv")]
+    script = [f"read_verilog -sv {path}" for path in rtl("deltamac_adder_tree.sv", "deltamac_lut_mult.sv", "deltamac_mac_array.sv")]
     script += [f"chparam -set {key} {value} deltamac_mac_array" for key, value in parameters.items()]
     script += ["synth_xilinx -family xc7 -top deltamac_mac_array -flatten -noiopad", f"tee -q -o {stat} stat -json"]
     _run_yosys(script, work, name)

@@ -307,12 +307,12 @@ CASES = {
     ),
     # --- deltamac_mac_array: one result per neuron
     "mac_first_twice": Case(
-        ("deltamac_mac_array.sv",),
+        ("deltamac_adder_tree.sv", "deltamac_mac_array.sv"),
         bench(MAC_PORTS, "", "    in_valid = 1'b1;\n    in_first = 1'b1;\n    tick;\n    expect_at(0);\n    tick;\n    in_valid = 1'b0;"),
         "deltamac_mac_array: word with in_first = 1 before the previous neuron's in_last",
     ),
     "mac_outside_neuron": Case(
-        ("deltamac_mac_array.sv",),
+        ("deltamac_adder_tree.sv", "deltamac_mac_array.sv"),
         bench(MAC_PORTS, "", "    expect_at(0);\n    in_valid = 1'b1;\n    tick;\n    in_valid = 1'b0;"),
         "deltamac_mac_array: word with in_first = 0 outside a neuron",
     ),

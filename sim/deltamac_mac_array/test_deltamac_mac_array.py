@@ -28,6 +28,7 @@ from sim.pipeline_tb import PipelineTB
 from sim.runner import expect_elaboration_failure, rtl, run_cocotb
 
 TOPLEVEL = "deltamac_mac_array"
+SOURCES = rtl("deltamac_adder_tree.sv", "deltamac_lut_mult.sv", "deltamac_mac_array.sv")
 USER_WIDTH = 16  # carries the neuron index, so misordered or misaligned outputs are caught
 FED_ACT_BITS = ACT_BITS + 1  # 8-bit activations sign- or zero-extended to 9 bits
 IMAGES = 3
@@ -157,7 +158,7 @@ def mac_array_parameters(lanes: int, weight_bits: int, acc: int, fed_bits: int =
 def test_deltamac_mac_array(lanes, weight_bits, fed_bits, lut_lanes):
     parameters = mac_array_parameters(lanes, weight_bits, model_acc_bits(lanes, weight_bits, fed_bits - 1), fed_bits,
                                       lut_lanes)
-    run_cocotb(TOPLEVEL, rtl("deltamac_lut_mult.sv", "deltamac_mac_array.sv"), test_file=__file__, parameters=parameters)
+    run_cocotb(TOPLEVEL, SOURCES, test_file=__file__, parameters=parameters)
 
 
 @pytest.mark.parametrize(
@@ -170,11 +171,11 @@ def test_deltamac_mac_array(lanes, weight_bits, fed_bits, lut_lanes):
 )
 def test_deltamac_mac_array_illegal_parameters(lanes, weight_bits, acc, message, tmp_path):
     parameters = mac_array_parameters(lanes, weight_bits, acc)
-    expect_elaboration_failure(TOPLEVEL, rtl("deltamac_mac_array.sv"), parameters, [f"{TOPLEVEL}: ", message], tmp_path)
+    expect_elaboration_failure(TOPLEVEL, SOURCES, parameters, [f"{TOPLEVEL}: ", message], tmp_path)
 
 
 def test_deltamac_mac_array_illegal_lane_kind(tmp_path):
     parameters = mac_array_parameters(4, 8, 32, lut_lanes=2)
-    expect_elaboration_failure(TOPLEVEL, rtl("deltamac_lut_mult.sv", "deltamac_mac_array.sv"), parameters,
+    expect_elaboration_failure(TOPLEVEL, SOURCES, parameters,
                                [f"{TOPLEVEL}: LUT_LANES must be 0 (DSP lanes) or 1 (LUT lanes), got 2"], tmp_path)
 
