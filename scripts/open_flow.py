@@ -3,6 +3,8 @@
     python -m scripts.open_flow synth --build build/<config>   # Yosys synth_xilinx -> synth_xc7.json
     python -m scripts.open_flow pnr   --build build/<config>   # Yosys synth_ecp5 + nextpnr-ecp5 -> pnr_ecp5.json
 
+netlist_xc7 / netlist_ecp5 write the same netlists as Verilog for sim.netlist (make sim-netlist).
+
 The ECP5 flow maps block RAM in its deep shapes (scripts/ecp5/brams_deep.txt) and packs the
 flip-flops around block RAMs and multipliers into their registers (scripts/ecp5_regpack.py), as
 vendor flows do; pnr_ecp5.json records what was packed.
@@ -56,16 +58,32 @@ def _synth_ecp5_script(top: str, netlist: Path) -> list[str]:
     ]
 
 
-def _yosys_read(target: Target) -> list[str]:
-    """Yosys commands reading the sources and setting the ROM file parameters of the top."""
+def _yosys_read(target: Target, parameters: dict[str, int] | None = None) -> list[str]:
+    """Yosys commands reading the sources and setting the ROM file parameters of the top (and
+    `parameters`, e.g. OUT_LOGITS for a netlist simulation)."""
     lines = [f"read_verilog -sv {path}" for path in target.sources]
     lines += [f'chparam -set {name} "{path}" {target.toplevel}' for name, path in rom_parameters(target).items()]
+    lines += [f"chparam -set {name} {value} {target.toplevel}" for name, value in (parameters or {}).items()]
     return lines
+
+
+def _synth_xc7_script(top: str) -> list[str]:
+    """The synth_xilinx run of `make synth` (out of context: no I/O buffers)."""
+    return [f"synth_xilinx -family xc7 -top {top} -flatten -noiopad"]
 
 
 def _yosys() -> str:
     """The Yosys binary: $YOSYS when set (e.g. a newer build), else `yosys` on PATH."""
     return os.environ.get("YOSYS") or require_tool("yosys")
+
+
+def yosys_data_dir() -> Path:
+    """Yosys's data directory (`+/` in scripts: cell libraries, maps), beside its binary."""
+    share = Path(_yosys()).resolve().parent.parent / "share" / "yosys"
+    if not (share / "xilinx" / "cells_sim.v").is_file():
+        raise RuntimeError(f"Yosys data directory {share} (beside the yosys binary) has no xilinx/cells_sim.v; "
+                           "reinstall yosys (apt-get install yosys, or run `make setup`)")
+    return share
 
 
 def _yosys_version() -> str:
@@ -133,10 +151,7 @@ def synth_xc7(build: Path, out: Path) -> dict:
     require_files(target)
     work = build / "yosys"
     stat_path = work / "synth_xc7_stat.json"
-    script = _yosys_read(target) + [
-        f"synth_xilinx -family xc7 -top {target.toplevel} -flatten -noiopad",
-        f"tee -q -o {stat_path} stat -json",
-    ]
+    script = _yosys_read(target) + _synth_xc7_script(target.toplevel) + [f"tee -q -o {stat_path} stat -json"]
     start = time.monotonic()
     log_path = _run_yosys(script, work, "synth_xc7")
     cells = json.loads(stat_path.read_text())["design"]["num_cells_by_type"]
@@ -160,6 +175,37 @@ def synth_xc7(build: Path, out: Path) -> dict:
         f"RAMB36 {report['ramb36e1']} RAMB18 {report['ramb18e1']} CARRY4 {report['carry4']} -> {verdict} the XC7S15"
     )
     return report
+
+
+def netlist_xc7(build: Path, out: Path, parameters: dict[str, int]) -> Path:
+    """The synth_xilinx netlist of `make synth` (top parameters overridden by `parameters`)
+    written as Verilog to `out` for simulation with the Xilinx cell models; returns the log."""
+    target = resolve_target("default", build)
+    require_files(target)
+    script = _yosys_read(target, parameters) + _synth_xc7_script(target.toplevel) + [f"write_verilog -noattr {out}"]
+    return _run_yosys(script, out.parent, "netlist_xc7")
+
+
+def netlist_ecp5(build: Path, out: Path, parameters: dict[str, int]) -> dict:
+    """The synth_ecp5 netlist of `make pnr` after the register packing (scripts/ecp5_regpack.py),
+    written as Verilog to `out` for simulation with the ECP5 cell models; returns what was packed."""
+    target = resolve_target("default", build)
+    require_files(target)
+    packed, packing = _synth_ecp5_packed(target, out.parent, parameters)
+    _run_yosys([f"read_json {packed}", f"write_verilog -noattr {out}"], out.parent, "netlist_ecp5_verilog")
+    return packing
+
+
+def _synth_ecp5_packed(target: Target, work: Path, parameters: dict[str, int] | None = None) -> tuple[Path, dict]:
+    """synth_ecp5 and the register packing in work/: the packed JSON netlist and what was packed."""
+    netlist = work / "synth_ecp5.json"
+    packed = work / "packed_ecp5.json"
+    _run_yosys(_yosys_read(target, parameters) + _synth_ecp5_script(target.toplevel, netlist), work, "synth_ecp5")
+    design = json.loads(netlist.read_text())
+    packing = ecp5_regpack.pack(design, target.toplevel).as_dict()
+    packed.write_text(json.dumps(design))
+    print(f"[open_flow] register packing: {packing}", flush=True)
+    return packed, packing
 
 
 def _nextpnr() -> str:
@@ -201,14 +247,8 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
     require_files(target)
     nextpnr = _nextpnr()  # missing: stop before the synthesis
     work = build / "ecp5"
-    netlist = work / "synth_ecp5.json"
-    packed = work / "packed_ecp5.json"
     start = time.monotonic()
-    _run_yosys(_yosys_read(target) + _synth_ecp5_script(target.toplevel, netlist), work, "synth_ecp5")
-    design = json.loads(netlist.read_text())
-    packing = ecp5_regpack.pack(design, target.toplevel).as_dict()
-    packed.write_text(json.dumps(design))
-    print(f"[open_flow] register packing: {packing}", flush=True)
+    packed, packing = _synth_ecp5_packed(target, work)
     runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed) for seed in seeds}
     fmax = {seed: min(c["achieved"] for c in r["fmax"].values()) for seed, r in runs.items()}
     worst_seed = min(fmax, key=fmax.get)

@@ -222,8 +222,11 @@ def format_mismatch(m: dict) -> str:
 
 
 def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
-        images=None, labels=None, work_dir=None, variant=Variant()) -> dict:
-    """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input."""
+        images=None, labels=None, work_dir=None, variant=Variant(), rtl=None) -> dict:
+    """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input.
+
+    rtl: the design files the binary was built from instead of the core's RTL (build_harness's
+    `rtl`, e.g. a synthesised netlist and its cell models), for the up-to-date check."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
         raise HarnessError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
@@ -236,7 +239,7 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     if not binary.is_file():
         raise HarnessError(f"harness binary {binary} not found: build it with python -m sim.harness.build --export {export_dir}")
     compiled = Variant.described(check_harness_matches(binary, net, manifest, export_dir))
-    if stamp_of(binary) != build_stamp(export_dir, compiled):
+    if stamp_of(binary) != build_stamp(export_dir, compiled, rtl):
         raise HarnessError(
             f"harness {binary} is out of date: the RTL, the export's package or sim/harness/ changed since it "
             f"was built. Rebuild it: python -m sim.harness.build --export {export_dir} --out-logits "

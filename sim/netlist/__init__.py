@@ -1,0 +1,1 @@
+"""Synthesised netlists of deltamac_top simulated against the golden model (make sim-netlist)."""
