@@ -26,7 +26,10 @@ lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against se
 	@echo "[rtl] lint deltamac_mac_array with LUT lanes (3-bit weights, 2-bit activations fed as 3 bits)"
 	verilator --lint-only -Wall --top-module deltamac_mac_array -GLUT_LANES=1 -GWEIGHT_BITS=3 -GACT_BITS=3 -GACC_BITS=18 \
 	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv
-	@echo "[rtl] lint clean ($(words $(LINT_NETS)) packages, LUT lanes)"
+	@echo "[rtl] lint deltamac_delta_mac_array (fixed_reference deltas multiplied in LUT lanes)"
+	verilator --lint-only -Wall --top-module deltamac_delta_mac_array \
+	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv rtl/deltamac_delta_mac_array.sv
+	@echo "[rtl] lint clean ($(words $(LINT_NETS)) packages, LUT lanes, delta-domain lanes)"
 
 sim: setup ## all cocotb testbenches in sim/ (Icarus, pytest -n $(JOBS); WAVES=1 for FST waveforms)
 	@echo "[rtl] cocotb testbenches: pytest -n $(JOBS) sim"
