@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(iverilog verilator yosys dataset-fashion-mnist tcl g++ make)
+APT_PACKAGES=(iverilog verilator yosys dataset-fashion-mnist tcl g++ make z3)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

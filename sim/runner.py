@@ -25,6 +25,8 @@ INSTALL_HINT = {
     "iverilog": "apt-get install iverilog   (or run `make setup`)",
     "verilator": "apt-get install verilator   (or run `make setup`)",
     "yosys": "apt-get install yosys   (or run `make setup`)",
+    "yosys-smtbmc": "apt-get install yosys   (or run `make setup`)",
+    "z3": "apt-get install z3   (or run `make setup`)",
 }
 
 

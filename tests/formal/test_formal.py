@@ -1,0 +1,91 @@
+"""The formal proofs (scripts/formal.py, docs/formal.md): each passes on the RTL, and each property
+fails, named by its file:line, on a deliberately broken copy of the RTL made in the test's tmp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.formal import PROOFS, REPO, run_proof
+
+
+def property_line(proof: str, text: str) -> str:
+    """`file:line` of the one assertion of `proof`'s wrapper that contains `text`."""
+    wrapper = f"{PROOFS[proof].wrapper}.sv"
+    lines = (REPO / "formal" / wrapper).read_text().splitlines()
+    hits = [n for n, line in enumerate(lines, start=1) if "assert (" in line and text in line]
+    assert len(hits) == 1, f"{text!r} names {len(hits)} assertions of {wrapper}"
+    return f"{wrapper}:{hits[0]}"
+
+
+def broken_copy(tmp_path: Path, rel: str, old: str, new: str) -> dict[str, Path]:
+    """A copy of RTL file `rel` in tmp_path with `old` replaced by `new` (which must change it)."""
+    text = (REPO / rel).read_text()
+    assert text.count(old) == 1, f"{rel}: {old!r} occurs {text.count(old)} times (RTL changed?)"
+    copy = tmp_path / Path(rel).name
+    copy.write_text(text.replace(old, new))
+    assert copy.read_text() != text
+    return {rel: copy}
+
+
+@pytest.mark.parametrize("name", sorted(PROOFS))
+def test_proof_passes(name: str, tmp_path: Path) -> None:
+    result = run_proof(PROOFS[name], tmp_path)
+    assert result.result == "pass", result.describe()
+
+
+IN = "rtl/deltamac_input_stage.sv"
+OUT = "rtl/deltamac_output_stage.sv"
+
+# (proof, RTL file, text, broken text, the assertions that must fail, by a piece of their text)
+BROKEN = {
+    "short_image_offered": ("input_stage", IN, ".wr_last     (complete),", ".wr_last     (store && s_axis_tlast),",
+                            "!img_valid || pending_q"),
+    "error_not_pulsed": ("input_stage", IN, "error_d   = 1'b1;", "error_d   = s_axis_tlast;",
+                         "frame_error == $past(wrong)"),
+    "image_lost": ("input_stage", IN, "ready_d     = ready_d | done_sel;", "ready_d     = ready_d;",
+                   "waiting_q <="),
+    "tready_into_full_slot": ("input_stage", IN, "assign s_axis_tready = discard_q || (full_q & wr_sel) == 2'b00;",
+                              "assign s_axis_tready = 1'b1;", "s_axis_tready == (pending_q"),
+    "busy_while_discarding": ("input_stage", IN, "assign busy        = discard_q || !first_q",
+                              "assign busy        = !first_q", "busy == ("),
+    "reset_keeps_error": ("input_stage", IN, "      error_q     <= 1'b0;\n", "      error_q     <= error_d;\n",
+                          "!frame_error"),
+    "dropped_wraps": ("input_stage_counter", IN, "dropped_d   = error_q && dropped_q != 16'hffff ?",
+                      "dropped_d   = error_q && 1'b1 ?", "dropped >= $past(dropped)"),
+    "dropped_counts_twice": ("input_stage_counter", IN, "dropped_q + 16'd1", "dropped_q + 16'd2",
+                             "dropped - $past(dropped)"),
+    "swallowed_wraps": ("input_stage_counter", IN, "swallow_q && swallowed_q != 16'hffff ?",
+                        "swallow_q && 1'b1 ?", "swallowed >= $past(swallowed)"),
+    "result_ignores_tready": ("output_stage_hold", OUT, "assign handshake = m_axis_tvalid && m_axis_tready;",
+                              "assign handshake = m_axis_tvalid;",
+                              ("assert (m_axis_tvalid);", "m_axis_tdata == $past", "m_axis_tlast == $past")),
+    "images_counts_twice": ("output_stage_hold", OUT, "images_d = images_q + 32'd1;", "images_d = images_q + 32'd2;",
+                            "images == $past(images)"),
+    "reset_keeps_tvalid": ("output_stage_hold", OUT, "      send_q    <= 1'b0;\n", "      send_q    <= send_d;\n",
+                           "nothing offered"),
+    "result_without_logits": ("output_stage", OUT, "assign transfer  = done_q && !send_q;",
+                              "assign transfer  = !send_q;", "results_q != 2'd0"),
+    "tlast_early": ("output_stage", OUT, "assign last_beat = beat_q == BEAT_W'(BEATS - 1);",
+                    "assign last_beat = beat_q == BEAT_W'(BEATS - 2);", "m_axis_tlast == (beat_q"),
+    "tie_to_later_class": ("output_stage", OUT, "greater = c[2] || (c[1] && c[0]);", "greater = c[2] || c[1];",
+                           "queue_class_q[head_q])"),
+    "logits_zero_extended": ("output_stage", OUT, "32'($signed(send_logits_q[ACC_BITS-1:0]))",
+                             "32'(send_logits_q[ACC_BITS-1:0])", "$signed(head_logit)"),
+    "ready_at_two_pending": ("output_stage", OUT, "ready_q   <= pending_d != 2'd2;", "ready_q   <= 1'b1;",
+                             "ready == (claimed_q"),
+    "busy_only_sending": ("output_stage", OUT, "assign busy          = pending_q != 2'd0;",
+                          "assign busy          = send_q;", "busy == (claimed_q"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_copy_fails(case: str, tmp_path: Path) -> None:
+    proof, rel, old, new, props = BROKEN[case]
+    replace = broken_copy(tmp_path, rel, old, new)
+    result = run_proof(PROOFS[proof], tmp_path / "work", replace)
+    assert result.result == "fail", f"{case}: the broken copy passed {proof}"
+    for prop in (props,) if isinstance(props, str) else props:
+        assert property_line(proof, prop) in result.failures, f"{case} ({prop}): {result.describe()}"
+    assert result.step is not None
