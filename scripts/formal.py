@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from scripts.corefile import resolve_target
 from sim.runner import REPO, require_tool
 
 BUILD = REPO / "build" / "formal"
@@ -58,6 +59,8 @@ class Proof:
 
 INPUT_RTL = ("rtl/deltamac_act_buffer.sv", "rtl/deltamac_input_stage.sv")
 OUTPUT_RTL = ("rtl/deltamac_output_stage.sv",)
+# deltamac_top: the RTL of deltamac.core, in its order (package from the export, added by run_proof)
+TOP_RTL = tuple(str(path.relative_to(REPO)) for path in resolve_target("default").sources if path.is_relative_to(REPO / "rtl"))
 
 PROOFS = {
     proof.name: proof
@@ -66,6 +69,7 @@ PROOFS = {
         Proof("input_stage_counter", "deltamac_input_stage_props", INPUT_RTL, "induction", 2, {"PROOF": 1}),
         Proof("output_stage", "deltamac_output_stage_props", OUTPUT_RTL, "bmc", 16, {"PROOF": 0}),
         Proof("output_stage_hold", "deltamac_output_stage_props", OUTPUT_RTL, "induction", 2, {"PROOF": 1}),
+        Proof("top", "deltamac_top_props", TOP_RTL, "bmc", 20, network=True),
     )
 }
 
@@ -90,12 +94,14 @@ class Result:
         return f"[formal] {self.name}: FAIL ({phase}) at step {self.step}: assertion {where}; log {self.log}"
 
 
-def _yosys_script(proof: Proof, sources: list[Path], model: Path) -> list[str]:
+def _yosys_script(proof: Proof, sources: list[Path], model: Path, roms: Mapping[str, Path]) -> list[str]:
     # -DSYNTHESIS: Yosys 0.23 leaves SYNTHESIS undefined with -formal, and the RTL's simulation
     # checks (`ifndef SYNTHESIS`, $fatal with $time) are not for the formal model.
     chparams = " ".join(f"-chparam {name} {value}" for name, value in proof.params.items())
     return [
         "read_verilog -DSYNTHESIS -formal -sv " + " ".join(str(s) for s in sources),
+        # the ROM images of the top-level proof, set on deltamac_top as scripts/open_flow.py does
+        *(f'chparam -set {name} "{path}" deltamac_top' for name, path in roms.items()),
         f"hierarchy -top {proof.wrapper} {chparams}".rstrip(),
         f"prep -top {proof.wrapper}",
         # `keep` (synthesis directive on the buffer address registers) would hold logic that no
@@ -167,9 +173,7 @@ def run_proof(proof: Proof, work: Path | None = None, replace: Mapping[str, Path
     if proof.network:
         package, roms = _network_sources()
         sources = package + sources
-    script = _yosys_script(proof, sources, work / "model.smt2")
-    if roms:
-        script[1:1] = [f'chparam -set {name} "{path}" deltamac_top' for name, path in roms.items()]
+    script = _yosys_script(proof, sources, work / "model.smt2", roms)
     (work / "model.ys").write_text("\n".join(script) + "\n")
     start = time.monotonic()
     yosys = subprocess.run([require_tool("yosys"), "-q", "-l", str(work / "yosys.log"), "-s", str(work / "model.ys")],

@@ -77,6 +77,10 @@ BROKEN = {
                              "ready == (claimed_q"),
     "busy_only_sending": ("output_stage", OUT, "assign busy          = pending_q != 2'd0;",
                           "assign busy          = send_q;", "busy == (claimed_q"),
+    "top_error_not_pulsed": ("top", IN, "error_d   = 1'b1;", "error_d   = s_axis_tlast;",
+                             "status_frame_error == $past(wrong)"),
+    "top_reset_keeps_tvalid": ("top", OUT, "      send_q    <= 1'b0;\n", "      send_q    <= send_d;\n",
+                               "assert (!m_axis_tvalid);"),
 }
 
 
