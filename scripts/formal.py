@@ -83,6 +83,7 @@ class Result:
     seconds: float
     failures: list[str]  # "file:line" of each failed assertion
     step: int | None  # step of the failure
+    phase: str  # "bmc" or "induction step": the run that decided the result
     log: str  # smtbmc log file
 
     def describe(self) -> str:
@@ -90,8 +91,7 @@ class Result:
             reach = f"{self.depth} steps" if self.kind == "bmc" else f"induction, length {self.depth}"
             return f"[formal] {self.name}: PASS ({reach}, {self.seconds:.1f} s)"
         where = ", ".join(self.failures) or "no assertion named (see the log)"
-        phase = "induction step" if self.kind == "induction" and "induction" in Path(self.log).name else "bmc"
-        return f"[formal] {self.name}: FAIL ({phase}) at step {self.step}: assertion {where}; log {self.log}"
+        return f"[formal] {self.name}: FAIL ({self.phase}) at step {self.step}: assertion {where}; log {self.log}"
 
 
 def _yosys_script(proof: Proof, sources: list[Path], model: Path, roms: Mapping[str, Path]) -> list[str]:
@@ -122,14 +122,13 @@ def _yosys_script(proof: Proof, sources: list[Path], model: Path, roms: Mapping[
     ]
 
 
-def _network_sources() -> tuple[list[Path], dict[str, Path]]:
-    """Export the top-level proof's network (the model CLI), return its package and ROM files."""
-    net = BUILD / "net"
-    if not (net / "manifest.json").is_file():
-        cmd = [sys.executable, "-m", "model", "export-random", "--out", str(net), *TOP_NET_ARGS]
-        done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
-        if done.returncode != 0:
-            raise FormalError(f"export of the formal network failed: {done.stderr.strip()}")
+def _network_sources(work: Path) -> tuple[list[Path], dict[str, Path]]:
+    """Export the top-level proof's network into `work` (the model CLI), return its package and ROMs."""
+    net = work / "net"
+    cmd = [sys.executable, "-m", "model", "export-random", "--out", str(net), *TOP_NET_ARGS]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+    if done.returncode != 0:
+        raise FormalError(f"export of the formal network failed: {done.stderr.strip()}")
     roms = {f"{stem.upper()}_ROM_FILE": net / f"{stem}.mem" for stem in ("delta", "ref", "bias", "mult")}
     return [net / "deltamac_net_pkg.sv"], roms
 
@@ -171,7 +170,7 @@ def run_proof(proof: Proof, work: Path | None = None, replace: Mapping[str, Path
     sources = [replace.get(name, REPO / name) for name in proof.sources]
     roms: dict[str, Path] = {}
     if proof.network:
-        package, roms = _network_sources()
+        package, roms = _network_sources(work)
         sources = package + sources
     script = _yosys_script(proof, sources, work / "model.smt2", roms)
     (work / "model.ys").write_text("\n".join(script) + "\n")
@@ -181,20 +180,20 @@ def run_proof(proof: Proof, work: Path | None = None, replace: Mapping[str, Path
     if yosys.returncode != 0:
         errors = [line for line in (yosys.stdout + yosys.stderr).splitlines() if "ERROR" in line]
         raise FormalError(f"{proof.name}: yosys failed: {' / '.join(errors[-3:])}; see {work / 'yosys.log'}")
-    log = work / "bmc.log"
+    phase, log = "bmc", work / "bmc.log"
     passed, failures, step = _smtbmc(proof, work / "model.smt2", log, induction=False)
     if passed and proof.kind == "induction":
-        log = work / "induction.log"
+        phase, log = "induction step", work / "induction.log"
         passed, failures, step = _smtbmc(proof, work / "model.smt2", log, induction=True)
     seconds = time.monotonic() - start
     return Result(proof.name, proof.kind, proof.depth, "pass" if passed else "fail", round(seconds, 2),
-                  failures, step, str(log))
+                  failures, step, phase, str(log))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.formal", description=__doc__.splitlines()[0])
     parser.add_argument("--proof", action="append", choices=sorted(PROOFS), help="run only this proof (repeatable)")
-    parser.add_argument("--keep", type=Path, help="work directory root instead of build/formal/")
+    parser.add_argument("--keep", type=Path, help="work directories and report under DIR instead of build/formal/")
     args = parser.parse_args(argv)
     root = args.keep or BUILD
     report: dict[str, dict] = {}
@@ -204,18 +203,19 @@ def main(argv: list[str] | None = None) -> int:
             result = run_proof(PROOFS[name], root / name)
             print(result.describe(), flush=True)
             report[name] = {"kind": result.kind, "depth": result.depth, "result": result.result,
-                            "seconds": result.seconds, "failures": result.failures, "step": result.step}
+                            "seconds": result.seconds, "failures": result.failures, "step": result.step,
+                            "phase": result.phase}
             if result.result != "pass":
                 failed.append(name)
     except (FormalError, RuntimeError) as exc:
         print(f"[formal] ERROR: {exc}", file=sys.stderr)
         return 2
-    BUILD.mkdir(parents=True, exist_ok=True)
-    (BUILD / "formal_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "formal_report.json").write_text(json.dumps(report, indent=2) + "\n")
     if failed:
         print(f"[formal] FAILED: {' '.join(failed)}", file=sys.stderr)
         return 1
-    print(f"[formal] all {len(report)} proofs pass (report {BUILD / 'formal_report.json'})")
+    print(f"[formal] all {len(report)} proofs pass (report {root / 'formal_report.json'})")
     return 0
 
 

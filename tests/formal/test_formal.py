@@ -3,11 +3,13 @@ fails, named by its file:line, on a deliberately broken copy of the RTL made in 
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from scripts.formal import PROOFS, REPO, run_proof
+from scripts.formal import PROOFS, REPO, main, run_proof
 
 
 def property_line(proof: str, text: str) -> str:
@@ -93,3 +95,22 @@ def test_broken_copy_fails(case: str, tmp_path: Path) -> None:
     for prop in (props,) if isinstance(props, str) else props:
         assert property_line(proof, prop) in result.failures, f"{case} ({prop}): {result.describe()}"
     assert result.step is not None
+
+
+def test_missing_solver_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("yosys", "yosys-smtbmc"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(RuntimeError, match=r"'z3' is not on PATH; install it with: apt-get install z3"):
+        run_proof(PROOFS["output_stage_hold"], tmp_path / "work")
+
+
+def test_cli_report(tmp_path: Path) -> None:
+    assert main(["--proof", "input_stage_counter", "--keep", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "formal_report.json").read_text())
+    entry = report["input_stage_counter"]
+    assert (entry["kind"], entry["depth"], entry["result"]) == ("induction", 2, "pass")
+    assert entry["seconds"] > 0
+    assert (tmp_path / "input_stage_counter" / "induction.log").is_file()
