@@ -103,7 +103,7 @@ module deltamac_requant #(
   function automatic logic [ACT_BITS-1:0] low_mask(input logic [ACT_W-1:0] bits, input logic out_signed);
     logic [ACT_BITS:0] top;
     top = (ACT_BITS+1)'(1) << (out_signed ? bits - ACT_W'(1) : bits);
-    return ACT_BITS'(top - (ACT_BITS+1)'(1));
+    low_mask = ACT_BITS'(top - (ACT_BITS+1)'(1));  // Yosys 0.23 has no `return`
   endfunction
 
   // ---------------------------------------------------------------------------------------------
