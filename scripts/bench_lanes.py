@@ -132,8 +132,9 @@ def markdown(points: list[dict], weights: list[int], acts: list[int]) -> str:
         cells = []
         for a in acts:
             point = by_width[(w, a)]
-            mark = ("*" if point["within_budget"] else "") + ("" if point["dsp_lanes_use_dsp"] else " (no DSP)")
-            cells.append(f"{point['lut_per_lut_lane']:g} / {point['ff_per_lut_lane']:g}{mark}")
+            mark = "*" if point["within_budget"] else ""
+            note = "" if point["dsp_lanes_use_dsp"] else " (no DSP)"
+            cells.append(f"{point['lut_per_lut_lane']:g}{mark} / {point['ff_per_lut_lane']:g}{note}")
         lines.append(f"| w{w} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
