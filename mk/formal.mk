@@ -4,6 +4,6 @@
 FORMAL_PROOFS ?=
 
 .PHONY: formal
-formal: setup ## formal proofs (input stage, output stage, top; bounded and inductive) -> build/formal/formal_report.json (FORMAL_PROOFS selects)
+formal: setup ## formal proofs (input stage, sequencer, output stage, top; bounded and inductive) -> build/formal/formal_report.json (FORMAL_PROOFS selects)
 	@echo "[formal] yosys + yosys-smtbmc (z3): $(if $(FORMAL_PROOFS),$(FORMAL_PROOFS),every proof)"
 	$(PY) -m scripts.formal $(foreach p,$(FORMAL_PROOFS),--proof $(p))

@@ -30,8 +30,8 @@ from sim.runner import REPO, require_tool
 BUILD = REPO / "build" / "formal"
 SOLVER = "z3"
 
-# The network of the top-level proof: the smallest export that deltamac_top elaborates (one
-# layer, so there is no hidden-layer barrier to wait for; lanes 2 with a padded last word).
+# The network of the sequencer and top-level proofs: the smallest export that deltamac_top
+# elaborates (one layer, so there is no hidden-layer barrier to wait for; P = 2).
 TOP_NET_ARGS = ["--topology", "8-3", "--lanes", "2", "--scheme", "fixed_reference", "--weight-bits", "4",
                 "--delta-bits", "2", "--group", "row", "--calibration", "random", "--seed", "1"]
 
@@ -50,7 +50,7 @@ class Proof:
     kind: str  # "bmc" or "induction"
     depth: int
     params: Mapping[str, int] = field(default_factory=dict)
-    network: bool = False  # reads the exported network of the top-level proof
+    network: bool = False  # reads the package (and, for deltamac_top, the ROMs) of TOP_NET_ARGS
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -69,6 +69,7 @@ PROOFS = {
         Proof("input_stage_counter", "deltamac_input_stage_props", INPUT_RTL, "induction", 2, {"PROOF": 1}),
         Proof("output_stage", "deltamac_output_stage_props", OUTPUT_RTL, "bmc", 16, {"PROOF": 0}),
         Proof("output_stage_hold", "deltamac_output_stage_props", OUTPUT_RTL, "induction", 2, {"PROOF": 1}),
+        Proof("sequencer", "deltamac_sequencer_props", ("rtl/deltamac_sequencer.sv",), "bmc", 40, network=True),
         Proof("top", "deltamac_top_props", TOP_RTL, "bmc", 20, network=True),
     )
 }
@@ -101,7 +102,7 @@ def _yosys_script(proof: Proof, sources: list[Path], model: Path, roms: Mapping[
     return [
         "read_verilog -DSYNTHESIS -formal -sv " + " ".join(str(s) for s in sources),
         # the ROM images of the top-level proof, set on deltamac_top as scripts/open_flow.py does
-        *(f'chparam -set {name} "{path}" deltamac_top' for name, path in roms.items()),
+        *(f'chparam -set {name} "{path}" deltamac_top' for name, path in roms.items() if "rtl/deltamac_top.sv" in proof.rtl),
         f"hierarchy -top {proof.wrapper} {chparams}".rstrip(),
         f"prep -top {proof.wrapper}",
         # `keep` (synthesis directive on the buffer address registers) would hold logic that no
@@ -123,7 +124,7 @@ def _yosys_script(proof: Proof, sources: list[Path], model: Path, roms: Mapping[
 
 
 def _network_sources(work: Path) -> tuple[list[Path], dict[str, Path]]:
-    """Export the top-level proof's network into `work` (the model CLI), return its package and ROMs."""
+    """Export the network of TOP_NET_ARGS into `work` (the model CLI), return its package and ROMs."""
     net = work / "net"
     cmd = [sys.executable, "-m", "model", "export-random", "--out", str(net), *TOP_NET_ARGS]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)

@@ -39,6 +39,7 @@ def test_proof_passes(name: str, tmp_path: Path) -> None:
 
 IN = "rtl/deltamac_input_stage.sv"
 OUT = "rtl/deltamac_output_stage.sv"
+SEQ = "rtl/deltamac_sequencer.sv"
 
 # (proof, RTL file, text, broken text, the assertions that must fail, by a piece of their text)
 BROKEN = {
@@ -79,6 +80,17 @@ BROKEN = {
                              "ready == (claimed_q"),
     "busy_only_sending": ("output_stage", OUT, "assign busy          = pending_q != 2'd0;",
                           "assign busy          = send_q;", "busy == (claimed_q"),
+    "claim_without_ready": ("sequencer", SEQ, "(!cur_is_last || out_ready)", "(!cur_is_last || 1'b1)",
+                            "!out_claim || out_ready"),
+    "start_without_image": ("sequencer", SEQ, "(!layer_first_q || img_valid)", "(!layer_first_q || 1'b1)",
+                            "!out_claim || img_valid"),
+    "release_while_idle": ("sequencer", SEQ, "assign img_release   = img_release_q;",
+                           "assign img_release   = img_release_q || !busy;", "!img_release || img_valid"),
+    "release_twice": ("sequencer", SEQ, "img_release_q <= issue_next && layer_first_q && last_chunk_d && last_neuron_d;",
+                      "img_release_q <= issue_next && layer_first_q && last_chunk_d;", "open_q != 2'd2"),
+    "reset_keeps_issuing": ("sequencer", SEQ, "      img_release_q <= 1'b0;\n",
+                            "      img_release_q <= issue_next && layer_first_q && last_chunk_d && last_neuron_d;\n",
+                            "assert (!img_release);"),
     "top_error_not_pulsed": ("top", IN, "error_d   = 1'b1;", "error_d   = s_axis_tlast;",
                              "status_frame_error == $past(wrong)"),
     "top_reset_keeps_tvalid": ("top", OUT, "      send_q    <= 1'b0;\n", "      send_q    <= send_d;\n",
