@@ -7,7 +7,8 @@
 // released; the assertions compare the DUT's ports with it.
 //
 // PROOF selects the group of assertions, so that each group is proven the strongest way it can:
-//   0 (bounded): frame handling, TREADY, img_valid, busy and reset against the shadow model;
+//   0 (bounded): frame handling, TREADY, img_valid, busy, `swallowed` and reset against the
+//     shadow model;
 //   1 (induction): `dropped` counts every `frame_error` pulse once, saturates and never wraps,
 //     `swallowed` steps by at most one, saturates and never wraps, and reset clears both
 //     (properties of the ports alone, so they hold from any state).
@@ -110,11 +111,15 @@ module deltamac_input_stage_props #(
     logic             discard_q;
     logic [1:0]       pending_q;
     logic [2:0]       waiting_q;
-    logic             beat, good, wrong;
+    logic [CNT_W-1:0] discarded_q;     // beats discarded since discarding began, modulo IN_PIXELS
+    logic             swallowed_ev_q;  // the previous beat was an IN_PIXELS-th discarded one
+    logic             beat, good, wrong, swallow;
 
     assign beat  = s_axis_tvalid && s_axis_tready && !discard_q;
     assign good  = beat && s_axis_tlast && beats_q == CNT_W'(IN_PIXELS - 1);
     assign wrong = beat && (s_axis_tlast != (beats_q == CNT_W'(IN_PIXELS - 1)));
+    // every IN_PIXELS-th discarded beat stands for an image lost inside the discarded run
+    assign swallow = s_axis_tvalid && s_axis_tready && discard_q && discarded_q == CNT_W'(IN_PIXELS - 1);
 
     always_ff @(posedge clk) begin
       if (rst) begin
@@ -122,6 +127,8 @@ module deltamac_input_stage_props #(
         discard_q <= 1'b0;
         pending_q <= '0;
         waiting_q <= '0;
+        discarded_q    <= '0;
+        swallowed_ev_q <= 1'b0;
       end else begin
         if (s_axis_tvalid && s_axis_tready && discard_q && s_axis_tlast) begin
           discard_q <= 1'b0;
@@ -130,6 +137,12 @@ module deltamac_input_stage_props #(
           beats_q   <= s_axis_tlast || good || wrong ? '0 : beats_q + CNT_W'(1);
           discard_q <= wrong && !s_axis_tlast;
         end
+        if (s_axis_tvalid && s_axis_tready && discard_q) begin
+          discarded_q <= swallow ? '0 : discarded_q + CNT_W'(1);
+        end else if (beat) begin
+          discarded_q <= '0;
+        end
+        swallowed_ev_q <= swallow;
         pending_q <= pending_q + {1'b0, good} - {1'b0, img_release};
         waiting_q <= pending_q != 2'd0 && !img_valid ? waiting_q + 3'd1 : '0;
       end
@@ -148,6 +161,8 @@ module deltamac_input_stage_props #(
         // every wrong-length image (TLAST early, or missing on pixel IN_PIXELS-1) pulses
         // frame_error exactly once, in the cycle after its offending beat, and nothing else does
         assert (frame_error == $past(wrong));
+        // swallowed counts every IN_PIXELS-th discarded beat, two cycles after it
+        assert (swallowed == $past(swallowed) + 16'($past(swallowed_ev_q)));
       end
       if (!rst) begin
         // an image is offered only when a complete image of exactly IN_PIXELS beats waits

@@ -55,6 +55,8 @@ BROKEN = {
                               "assign busy        = !first_q", "busy == ("),
     "reset_keeps_error": ("input_stage", IN, "      error_q     <= 1'b0;\n", "      error_q     <= error_d;\n",
                           "!frame_error"),
+    "swallowed_not_counted": ("input_stage", IN, "swallow_d = cur_last;", "swallow_d = 1'b0;",
+                              "swallowed == $past(swallowed)"),
     "dropped_wraps": ("input_stage_counter", IN, "dropped_d   = error_q && dropped_q != 16'hffff ?",
                       "dropped_d   = error_q && 1'b1 ?", "dropped >= $past(dropped)"),
     "dropped_counts_twice": ("input_stage_counter", IN, "dropped_q + 16'd1", "dropped_q + 16'd2",
