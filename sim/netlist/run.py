@@ -143,7 +143,7 @@ def run_netlist(export_dir, netlist: str, limit=None, variant=Variant(), jobs: i
     build_seconds = time.monotonic() - start - synth_seconds
     got = harness_run.run(export_dir, harness_dir, limit, report_path=work / "harness_report.json",
                           variant=variant, rtl=design)
-    print(f"[netlist] the RTL on the same images, for its cycles", flush=True)
+    print("[netlist] the RTL on the same images, for its cycles", flush=True)
     build_harness(export_dir, None, jobs, variant)
     rtl = harness_run.run(export_dir, None, limit, report_path=work / "rtl_report.json", variant=variant)
     differ = {key: {"netlist": got[key], "rtl": rtl[key]} for key in CYCLE_FIELDS if got[key] != rtl[key]}
