@@ -251,3 +251,21 @@ def test_well_behaved_stand_in_passes_the_protocol_checks(export, tmp_path):
     results, summary = simulate(binary, export_dir, images, tmp_path, n_logits=net.n_classes, backpressure=True, seed=1)
     assert summary["results"] == 1 + 4 + 4  # latency, stream and burst phases
     assert not results.logits.any() and not results.classes.any()
+
+
+def test_mixed_precision_export_matches_golden(test_set, tmp_path):
+    """Per-layer widths through the whole core: 3-bit clamp activations on 3-bit plain weights, then
+    5-bit relu activations, in one fixed_reference core (ARCHITECTURE.md section 2)."""
+    from model.formats import layer_formats, parse_bits_spec
+
+    precisions = parse_bits_spec("w8a8,w3a3,w6d3a5", 3)
+    formats = layer_formats(precisions, Scheme.FIXED_REFERENCE, 4, None)
+    net = random_network(TOPOLOGY, formats, seed=5, calibration=load_fashion_mnist("train")[0][:512],
+                         activation=["clamp", "relu"], act_bits=[p.in_bits for p in precisions[1:]])
+    out = tmp_path / "mixed"
+    export_network(net, out, 5, "ci-mixed")
+    build_harness(out)
+    images, labels = test_set
+    report = run(out, limit=300, images=images, labels=labels, work_dir=tmp_path / "work")
+    assert report["mismatches"] == 0, report["first_mismatches"]
+    assert report["bits"] == "w8d4a8,w3a3,w6d3a5" and report["images"] == 300
