@@ -126,7 +126,8 @@ def run_netlist(export_dir, netlist: str, limit=None, variant=Variant(), jobs: i
     work = export_dir / f"netlist-{netlist}"
     start = time.monotonic()
     if netlist_file is None:
-        netlist_file = work / f"{TOP}_{netlist}.v"
+        # One file per OUT_LOGITS, so that the class-only run does not overwrite the other's netlist.
+        netlist_file = work / f"{TOP}_{netlist}{'' if variant.out_logits else '_class'}.v"
         print(f"[netlist] synthesising {export_dir} ({netlist}, OUT_LOGITS={variant.out_logits}) into {netlist_file}",
               flush=True)
         synthesis = synthesise(export_dir, netlist, netlist_file, variant.out_logits)
