@@ -184,7 +184,8 @@ module deltamac_requant #(
   logic signed [PROD_BITS-1:0] coarse_q;
   logic signed [PROD_BITS-1:0] scaled_q;
 
-  assign coarse_shift = shift_q[5*SHIFT_BITS-1 -: SHIFT_BITS] & ~SHIFT_BITS'((1 << FINE_BITS) - 1);
+  // ~(...) in parentheses: Yosys 0.23 drops the ~ of ~SHIFT_BITS'(x) (found by make sim-netlist).
+  assign coarse_shift = shift_q[5*SHIFT_BITS-1 -: SHIFT_BITS] & ~(SHIFT_BITS'((1 << FINE_BITS) - 1));
   assign fine_shift   = shift_q[6*SHIFT_BITS-1 -: SHIFT_BITS] & SHIFT_BITS'((1 << FINE_BITS) - 1);
 
   always_ff @(posedge clk) begin
