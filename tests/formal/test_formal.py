@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from scripts.formal import PROOFS, REPO, main, run_proof
+from scripts.formal import PROOFS, REPO, TEST_SUITE_PROOFS, main, run_proof
 
 
 def property_line(proof: str, text: str) -> str:
@@ -31,7 +33,7 @@ def broken_copy(tmp_path: Path, rel: str, old: str, new: str) -> dict[str, Path]
     return {rel: copy}
 
 
-@pytest.mark.parametrize("name", sorted(PROOFS))
+@pytest.mark.parametrize("name", TEST_SUITE_PROOFS)
 def test_proof_passes(name: str, tmp_path: Path) -> None:
     result = run_proof(PROOFS[name], tmp_path)
     assert result.result == "pass", result.describe()
@@ -128,3 +130,48 @@ def test_cli_report(tmp_path: Path) -> None:
     assert (entry["kind"], entry["depth"], entry["result"]) == ("induction", 2, "pass")
     assert entry["seconds"] > 0
     assert (tmp_path / "input_stage_counter" / "induction.log").is_file()
+
+
+FIRST_RESULT_BENCH = """`timescale 1ns/1ps
+module tb;
+  logic clk = 0, rst = 1; always #5 clk = ~clk;
+  logic [7:0] td; logic tv = 0, tl = 0, tr, mv, ml, busy, fe; logic [31:0] md, im, cy; logic [15:0] dr, sw;
+  deltamac_top #(.DELTA_ROM_FILE("{net}/delta.mem"), .REF_ROM_FILE("{net}/ref.mem"), .BIAS_ROM_FILE("{net}/bias.mem"),
+                 .MULT_ROM_FILE("{net}/mult.mem")) dut (
+    .clk(clk), .rst(rst), .s_axis_tdata(td), .s_axis_tvalid(tv), .s_axis_tready(tr), .s_axis_tlast(tl),
+    .s_axis_tuser(1'b0), .m_axis_tdata(md), .m_axis_tvalid(mv), .m_axis_tready(1'b1), .m_axis_tlast(ml),
+    .status_busy(busy), .status_frame_error(fe), .status_dropped(dr), .status_swallowed(sw), .status_images(im),
+    .status_cycles(cy));
+  integer step = 0, i;
+  initial begin
+    @(posedge clk); rst <= 0;  // the proofs' first cycle is the reset
+    for (i = 0; i < {pixels}; i++) begin tv <= 1; td <= i; tl <= (i == {pixels} - 1); @(posedge clk); end
+    tv <= 0; tl <= 0;
+  end
+  always @(posedge clk) begin
+    step <= step + 1;
+    if (mv) begin $display("FIRST_RESULT %0d", step); $finish; end
+    if (step > 1000) begin $display("NO_RESULT"); $finish; end
+  end
+endmodule
+"""
+
+
+def test_top_deep_proof_is_deep_enough_to_see_a_result(tmp_path: Path) -> None:
+    """top_deep (make formal only) must reach the first result, or its result-side assertions are vacuous."""
+    from scripts.corefile import resolve_target
+    from scripts.formal import TOP_NET_ARGS
+
+    net = tmp_path / "net"
+    subprocess.run([sys.executable, "-m", "model", "export-random", "--out", str(net), *TOP_NET_ARGS],
+                   cwd=REPO, check=True, capture_output=True)
+    pixels = json.loads((net / "manifest.json").read_text())["topology"][0]
+    bench = tmp_path / "tb.sv"
+    bench.write_text(FIRST_RESULT_BENCH.replace("{net}", str(net)).replace("{pixels}", str(pixels)))
+    sources = [str(p) for p in resolve_target("default", net).sources]
+    subprocess.run(["iverilog", "-g2012", "-s", "tb", "-o", str(tmp_path / "tb.vvp"), *sources, str(bench)],
+                   check=True, capture_output=True)
+    out = subprocess.run(["vvp", "-n", str(tmp_path / "tb.vvp")], check=True, capture_output=True, text=True).stdout
+    first = int(out.split("FIRST_RESULT")[1].split()[0])
+    assert first < PROOFS["top_deep"].depth, f"first result at step {first}: deepen top_deep ({PROOFS['top_deep'].depth})"
+    assert first >= PROOFS["top"].depth  # why top_deep exists: the quick top proof ends before any result
