@@ -179,8 +179,8 @@ module deltamac_output_stage_props #(
           assert (m_axis_tdata == $past(m_axis_tdata));
           assert (m_axis_tlast == $past(m_axis_tlast));
         end
-        // images: one per result sent (the TLAST beat taken), nothing else
-        assert (images == $past(images) + 32'($past(handshake && m_axis_tlast)));
+        // images: one per result sent (the TLAST beat taken), nothing else, saturating
+        assert (images == $past(images) + 32'($past(handshake && m_axis_tlast) && $past(images) != '1));
       end
     end
   end

@@ -204,7 +204,7 @@ module deltamac_output_stage #(
       beat_d = beat_q + BEAT_W'(1);
       if (last_beat) begin
         send_d   = 1'b0;
-        images_d = images_q + 32'd1;
+        images_d = images_q + 32'(images_q != '1);  // saturates
       end
     end
   end

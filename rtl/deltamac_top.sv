@@ -518,7 +518,7 @@ module deltamac_top #(
   always_ff @(posedge clk) begin
     if (rst) begin
       cycles_q <= '0;
-    end else begin
+    end else if (cycles_q != '1) begin  // saturates (after 43 s at 100 MHz) rather than wraps
       cycles_q <= cycles_q + 32'd1;
     end
   end
