@@ -84,6 +84,8 @@ module deltamac_output_stage #(
   logic [BEAT_W-1:0]          beat_q, beat_d;        // beat index being sent
   logic [CLASS_W-1:0]         class_q, class_d;      // class index of the result being sent
   logic [31:0]                images_q, images_d;
+  logic                       images_full_q, images_full_d; // the count passed 2**32-1: images reads all ones
+  logic                       images_carry;                 // carry out of images_q + 1
   logic                       last_beat, handshake, sent, transfer;
 
   // Logit input registers: the argmax compare and the logit shift register start at flip-flops
@@ -186,6 +188,8 @@ module deltamac_output_stage #(
     beat_d    = beat_q;
     class_d   = class_q;
     images_d  = images_q;
+    images_full_d = images_full_q;
+    images_carry  = 1'b0;
     if (in_valid_q) begin
       idx_d = in_idx + CLASS_W'(1);
       if (held_greater_q) begin
@@ -204,7 +208,9 @@ module deltamac_output_stage #(
       beat_d = beat_q + BEAT_W'(1);
       if (last_beat) begin
         send_d   = 1'b0;
-        images_d = images_q + 32'(images_q != '1);  // saturates
+        // Saturation from the adder's carry, so no compare sits in the counter loop (ECP5 timing).
+        {images_carry, images_d} = {1'b0, images_q} + 33'd1;
+        images_full_d = images_full_q | images_carry;
       end
     end
   end
@@ -216,12 +222,14 @@ module deltamac_output_stage #(
       done_q    <= 1'b0;
       send_q    <= 1'b0;
       images_q  <= '0;
+      images_full_q <= 1'b0;
     end else begin
       pending_q <= pending_d;
       ready_q   <= pending_d != 2'd2;
       done_q    <= done_d;
       send_q    <= send_d;
       images_q  <= images_d;
+      images_full_q <= images_full_d;
     end
     max_q   <= max_d;
     idx_q   <= idx_d;
@@ -256,7 +264,7 @@ module deltamac_output_stage #(
   assign busy          = pending_q != 2'd0;
   assign m_axis_tvalid = send_q;
   assign m_axis_tlast  = last_beat;
-  assign images        = images_q;
+  assign images        = images_full_q ? '1 : images_q;
 
 `ifndef SYNTHESIS
   // Simulation checks: the result master keeps the AXI4-Stream rules, and the contract with the
