@@ -2,6 +2,7 @@
 
   python -m model export-random --out build/tiny --topology 784-32-10 --lanes 16 \\
       --scheme fixed_reference --delta-bits 4 --weight-bits 8 --group row --seed 1
+  python -m model export-random --out build/df --topology 784-32-10 --folding 28x2:delta,8  (dataflow)
   python -m model eval --build build/tiny [--dataset fashion-mnist] [--limit N]
   python -m model report --build build/tiny
 """
@@ -20,7 +21,8 @@ from model.accounting import XC7S15_RAMB18, bram18_tiles, stored_bits
 from model.datasets import DATASETS, DatasetError, load_dataset
 
 DATA_ROOT_HELP = "dataset directory (default: $DELTAMAC_FASHION_MNIST_DIR or the Debian package's directory)"
-from model.export import MANIFEST_FILE, export_network, load_export
+from model.export import DATAFLOW, MANIFEST_FILE, dataflow_stored_bits, export_dataflow, export_network, load_export
+from model.folding import initiation_interval, parse_folding
 from model.formats import ACT_BITS, ACTIVATIONS, DeltaFormat, FormatError, Scheme, layer_formats, parse_bits_spec
 from model.inference import predict
 from model.memfile import MemFileError
@@ -81,6 +83,8 @@ def _refuse_to_overwrite_a_trained_export(out: Path) -> None:
 def cmd_export_random(args) -> None:
     if not args.force:
         _refuse_to_overwrite_a_trained_export(Path(args.out))
+    if args.folding is not None:  # syntax and entry count now, before the (slow) calibration
+        parse_folding(args.folding, len(args.topology) - 1)
     delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
     fmt = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group)
     formats, act_bits = fmt, ACT_BITS
@@ -96,10 +100,15 @@ def cmd_export_random(args) -> None:
         calibration = images[np.random.default_rng(args.seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
     net = random_network(args.topology, formats, args.seed, calibration, args.delta_shift, args.activation, act_bits)
     name = RANDOM_PREFIX + (args.name or f"{'-'.join(map(str, args.topology))}-seed{args.seed}")
-    manifest = export_network(net, args.out, args.lanes, name)
+    if args.folding is not None:
+        manifest = export_dataflow(net, args.out, args.folding, name)
+        storage = (f"dataflow ({describe_precision(net)}), folding {manifest['folding']['text']}, "
+                   f"II {manifest['initiation_interval']} cycles")
+    else:
+        manifest = export_network(net, args.out, args.lanes, name)
+        storage = f"{net.core_format.describe()} ({describe_precision(net)}), lanes {args.lanes}"
     print(
-        f"[model] exported {name}: {net.core_format.describe()} ({describe_precision(net)}), lanes {args.lanes}, "
-        f"ACC_BITS {net.acc_bits}, "
+        f"[model] exported {name}: {storage}, ACC_BITS {net.acc_bits}, "
         f"compression {manifest['accounting']['compression_ratio']:.2f}x -> {args.out}"
     )
 
@@ -122,9 +131,15 @@ def cmd_eval(args) -> None:
 
 def cmd_report(args) -> None:
     net, manifest = load_export(args.build)
-    account = stored_bits(net, manifest["lanes"])
-    print(f"[model] {manifest.get('name', args.build)}: {net.core_format.describe()} ({describe_precision(net)}), "
-          f"lanes {manifest['lanes']}, "
+    if manifest.get("architecture") == DATAFLOW:
+        folding = manifest["folding"]["text"]
+        account = dataflow_stored_bits(net, folding)
+        storage = (f"dataflow ({describe_precision(net)}), folding {folding}, "
+                   f"II {initiation_interval(net, folding)} cycles")
+    else:
+        account = stored_bits(net, manifest["lanes"])
+        storage = f"{net.core_format.describe()} ({describe_precision(net)}), lanes {manifest['lanes']}"
+    print(f"[model] {manifest.get('name', args.build)}: {storage}, "
           f"topology {'-'.join(map(str, net.topology))}, ACC_BITS {net.acc_bits}")
     header = f"{'layer':>6} {'n_in':>6} {'n_out':>6} {'delta':>10} {'ref':>8} {'padding':>8} {'stored':>10} {'8-bit':>10}"
     print(header)
@@ -135,10 +150,11 @@ def cmd_report(args) -> None:
               f"{bits.padding_bits:>8} {bits.stored_bits:>10} {bits.baseline_bits:>10}")
     print(f"compression vs 8-bit plain weights: {account.compression_ratio:.3f}x")
     total_tiles = 0
+    name_width = max([5, *map(len, manifest["roms"])])  # l0_delta: the dataflow ROMs have longer names
     for rom, entry in manifest["roms"].items():
         tiles = bram18_tiles(entry["width"], entry["depth"])
         total_tiles += tiles
-        print(f"ROM {rom:<5} {entry['width']:>4} bits x {entry['depth']:>6} words = {entry['width'] * entry['depth']:>8} bits, "
+        print(f"ROM {rom:<{name_width}} {entry['width']:>4} bits x {entry['depth']:>6} words = {entry['width'] * entry['depth']:>8} bits, "
               f"{tiles} RAMB18")
     print(f"block RAM if every ROM is a block ROM: {total_tiles} of {XC7S15_RAMB18} RAMB18 tiles on the XC7S15")
 
@@ -150,7 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-random", help="export a seeded random network (RTL tests)")
     export.add_argument("--out", required=True, help="export directory, e.g. build/tiny")
     export.add_argument("--topology", type=_topology, default=[784, 32, 10], help="e.g. 784-32-10")
-    export.add_argument("--lanes", type=int, default=16, help="MAC lanes P (1..32)")
+    architecture = export.add_mutually_exclusive_group()
+    architecture.add_argument("--lanes", type=int, default=16, help="MAC lanes P (1..32) of the shared-lane core")
+    architecture.add_argument("--folding", default=None, metavar="SPEC",
+                              help="export the dataflow architecture instead, one P[xN][:kind] per layer, e.g. "
+                                   "28x2:delta,8:lut (ARCHITECTURE.md section 6); the layers' lanes come from it, "
+                                   "so --lanes must not be given")
     export.add_argument("--scheme", type=_scheme, default=Scheme.FIXED_REFERENCE,
                         help="plain | fixed_reference | consecutive")
     export.add_argument("--weight-bits", type=int, default=8)

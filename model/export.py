@@ -1,4 +1,5 @@
-"""Export a QuantNetwork for the RTL (ARCHITECTURE.md section 4) and read an export back.
+"""Export a QuantNetwork for the RTL and read an export back: the shared-lane core ("overlay",
+ARCHITECTURE.md section 4, export_network) or the dataflow architecture (section 6, export_dataflow).
 
 load_export rebuilds the network from the ROM files alone (decoding the deltas), checks it
 against the manifest and weights.npz, so a round trip proves the ROMs hold exactly the weights.
@@ -11,21 +12,31 @@ from pathlib import Path
 
 import numpy as np
 
-from model.accounting import bram18_tiles, stored_bits
+from model.accounting import BitAccount, LayerBits, bram18_tiles, stored_bits
 from model.delta import EncodedLayer, decode_layer, encode_layer
 from model import formats
-from model.formats import MULT_BITS, DeltaFormat, FixedFormat, FormatError, Scheme
+from model.folding import LayerFolding, LaneKind, check_folding, check_folding_for, format_folding, \
+    initiation_interval, layer_layouts, parse_folding, words
+from model.formats import MULT_BITS, MULT_FORMAT, DeltaFormat, FixedFormat, FormatError, Scheme
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
-from model.packing import PaddingError, RomLayout, from_raw, pack_rows, to_raw, unpack_rows
+from model.packing import LayerLayout, PaddingError, RomLayout, from_raw, pack_rows, to_raw, unpack_rows
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
-from model.svpkg import generate_package
+from model.svpkg import generate_dataflow_package, generate_package
 
 ROM_NAMES = ("delta", "ref", "bias", "mult")
+ROM_SUFFIXES = (".mem", ".coe")
 MANIFEST_FILE = "manifest.json"
 WEIGHTS_FILE = "weights.npz"
 FORMAT_VERSION = 2  # 2: per-layer weight formats and activation widths; 1 (read too): one format, 8-bit activations
 READABLE_VERSIONS = (1, 2)
+OVERLAY, DATAFLOW = "overlay", "dataflow"  # manifest "architecture"; a manifest without it is an overlay export
+ARCHITECTURES = (OVERLAY, DATAFLOW)
+MAX_DATAFLOW_LAYERS = 10  # the ROM files are named l<digit>_<rom>.mem
+REQUIRED_KEYS = {
+    OVERLAY: ("format_version", "topology", "delta", "lanes", "layers", "roms"),
+    DATAFLOW: ("format_version", "topology", "folding", "acc_bits", "layers", "roms"),
+}
 
 
 class ExportError(FormatError):
@@ -87,16 +98,12 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         write_coe(out / f"{rom}.coe", words, width)
         roms[rom] = {"file": f"{rom}.mem", "coe": f"{rom}.coe", "width": width, "depth": depth,
                      "bram18": bram18_tiles(width, depth)}
-    for rom in set(ROM_NAMES) - set(roms):  # e.g. the ref ROM of an earlier non-plain export
-        for suffix in (".mem", ".coe"):
-            (out / f"{rom}{suffix}").unlink(missing_ok=True)
-    arrays = {"k": np.array([layer.req_shift for layer in net.layers], dtype=np.int64)}
-    for index, layer in enumerate(net.layers):
-        arrays |= {f"w{index}": layer.weights, f"b{index}": layer.bias, f"m{index}": layer.mult}
-    np.savez(out / WEIGHTS_FILE, **arrays)
+    _remove_stale_roms(out, set(roms))
+    _write_weights(out, net)
     (out / SV_PACKAGE_FILE).write_text(generate_package(net, layout, name))
     manifest = {
         "format_version": FORMAT_VERSION,
+        "architecture": OVERLAY,
         "name": name,
         "topology": list(net.topology),
         "delta": _format_entry(core),
@@ -123,6 +130,138 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
     return manifest
 
 
+def _write_weights(out: Path, net: QuantNetwork) -> None:
+    """weights.npz: the plain integer copy load_export checks the decoded ROMs against."""
+    arrays = {"k": np.array([layer.req_shift for layer in net.layers], dtype=np.int64)}
+    for index, layer in enumerate(net.layers):
+        arrays |= {f"w{index}": layer.weights, f"b{index}": layer.bias, f"m{index}": layer.mult}
+    np.savez(out / WEIGHTS_FILE, **arrays)
+
+
+def _dataflow_stem(index: int, rom: str) -> str:
+    return f"l{index}_{rom}"
+
+
+def _remove_stale_roms(out: Path, written) -> None:
+    """Delete the ROM files of either architecture that this export did not write (the reference
+    ROM of an earlier non-plain export, the other architecture's ROMs), so no stale ROM is left
+    next to the manifest."""
+    stems = [*ROM_NAMES, *(_dataflow_stem(i, rom) for i in range(MAX_DATAFLOW_LAYERS) for rom in ROM_NAMES)]
+    for stem in set(stems) - set(written):
+        for suffix in ROM_SUFFIXES:
+            (out / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def _dataflow_rom_shapes(lay: LayerLayout, fmt: DeltaFormat, folding: LayerFolding,
+                         acc_bits: int) -> dict[str, tuple[int, int]]:
+    """rom -> (width, depth) of one layer's ROMs in the dataflow architecture (section 6); no
+    reference ROM for a plain layer."""
+    neuron_groups = lay.n_out // folding.neurons
+    shapes = {"delta": (folding.neurons * folding.lanes * fmt.delta_bits, neuron_groups * lay.chunks)}
+    if fmt.has_references:
+        shapes["ref"] = (folding.neurons * fmt.weight_bits, neuron_groups * lay.groups_per_row)
+    shapes["bias"] = (acc_bits, lay.n_out)
+    shapes["mult"] = (MULT_BITS, lay.n_out)
+    return shapes
+
+
+def _join_neurons(row_words: list[int], per_row: int, width: int, neurons: int) -> list[int]:
+    """Words of `neurons` rows side by side (section 6): word g*per_row + c holds word c of row
+    g*neurons + k at bits [k*width +: width]; row_words is row-major, per_row words a row."""
+    n_groups = len(row_words) // (per_row * neurons)
+    return [sum(row_words[(g * neurons + k) * per_row + c] << (k * width) for k in range(neurons))
+            for g in range(n_groups) for c in range(per_row)]
+
+
+def _split_neurons(words: list[int], per_row: int, width: int, neurons: int) -> list[int]:
+    """Inverse of _join_neurons: the row-major words of every row."""
+    mask = (1 << width) - 1
+    rows = [0] * (len(words) * neurons)
+    for address, word in enumerate(words):
+        group, column = divmod(address, per_row)
+        for k in range(neurons):
+            rows[(group * neurons + k) * per_row + column] = (word >> (k * width)) & mask
+    return rows
+
+
+def _dataflow_rom_words(net: QuantNetwork, index: int, lay: LayerLayout, folding: LayerFolding) -> dict[str, list[int]]:
+    """Raw words of layer `index`'s ROMs, its weights encoded in its own format."""
+    layer, fmt = net.layers[index], net.formats[index]
+    encoded = encode_layer(layer.weights, fmt, layer.delta_shift, index)  # cannot fail: the network validated it
+    row_words = pack_rows(encoded.deltas, folding.lanes, fmt.delta_bits)
+    words = {"delta": _join_neurons(row_words, lay.chunks, folding.lanes * fmt.delta_bits, folding.neurons)}
+    if fmt.has_references:
+        refs = to_raw(encoded.refs, fmt.weight_format, f"layer {index} references")
+        words["ref"] = _join_neurons(refs, lay.groups_per_row, fmt.weight_bits, folding.neurons)
+    words["bias"] = to_raw(layer.bias, FixedFormat(net.acc_bits, True), f"layer {index} bias")
+    words["mult"] = to_raw(layer.mult, MULT_FORMAT, f"layer {index} multiplier")
+    return words
+
+
+def dataflow_stored_bits(net: QuantNetwork, folding) -> BitAccount:
+    """Bits of the dataflow weight store: every layer in its own format at its own lanes."""
+    foldings = check_folding(net, folding)
+    layers = tuple(
+        stored_bits({"topology": [layer.n_in, layer.n_out], "delta": _format_entry(fmt)}, f.lanes).layers[0]
+        for layer, fmt, f in zip(net.layers, net.formats, foldings)
+    )
+    total = LayerBits(*(sum(getattr(layer, field) for layer in layers) for field in LayerBits.__dataclass_fields__))
+    return BitAccount(layers, total)
+
+
+def export_dataflow(net: QuantNetwork, out_dir, folding, name: str) -> dict:
+    """Write the dataflow architecture's export of `net` (section 6) with `folding` (text or
+    LayerFoldings) into out_dir; returns the manifest. Nothing is written for a refused folding."""
+    if len(net.layers) > MAX_DATAFLOW_LAYERS:
+        raise ExportError(f"the dataflow export names its ROMs l<digit>_<rom>.mem, so at most {MAX_DATAFLOW_LAYERS} "
+                          f"layers; this network has {len(net.layers)}")
+    foldings = check_folding(net, folding)
+    layouts = layer_layouts(net.topology, net.formats, foldings)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    roms = {}
+    for index, (lay, fmt, f) in enumerate(zip(layouts, net.formats, foldings)):
+        shapes = _dataflow_rom_shapes(lay, fmt, f, net.acc_bits)
+        for rom, rom_words in _dataflow_rom_words(net, index, lay, f).items():
+            width, depth = shapes[rom]
+            stem = _dataflow_stem(index, rom)
+            write_mem(out / f"{stem}.mem", rom_words, width)
+            write_coe(out / f"{stem}.coe", rom_words, width)
+            roms[stem] = {"layer": index, "rom": rom, "file": f"{stem}.mem", "coe": f"{stem}.coe", "width": width,
+                          "depth": depth, "bram18": bram18_tiles(width, depth)}
+    _remove_stale_roms(out, roms)
+    _write_weights(out, net)
+    (out / SV_PACKAGE_FILE).write_text(generate_dataflow_package(net, foldings, name))
+    folding_entries = [{"lanes": f.lanes, "neurons": f.neurons, "kind": f.kind.label} for f in foldings]
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "architecture": DATAFLOW,
+        "name": name,
+        "topology": list(net.topology),
+        "acc_bits": net.acc_bits,
+        "bias_bits": net.acc_bits,
+        "mult_bits": MULT_BITS,
+        "folding": {"text": format_folding(foldings), "layers": folding_entries},
+        "initiation_interval": initiation_interval(net, foldings),
+        "layers": [
+            {"n_in": lay.n_in, "n_out": lay.n_out, "chunks": lay.chunks, "group": lay.group,
+             "groups_per_row": lay.groups_per_row, "group_words": lay.group_words,
+             "delta_shift": layer.delta_shift, "req_shift": layer.req_shift, "activation": layer.activation,
+             "in_signed": layer.in_signed, "out_signed": layer.out_signed,
+             "in_bits": layer.in_bits, "act_bits": layer.act_bits, "format": _format_entry(fmt),
+             "acc_bits": layer.acc_bits(fmt.weight_bits)} | entry | {"words": layer_words}
+            for lay, layer, fmt, entry, layer_words in zip(layouts, net.layers, net.formats, folding_entries,
+                                                           words(net, foldings))
+        ],
+        "roms": roms,
+        "sv_package": SV_PACKAGE_FILE,
+        "weights": WEIGHTS_FILE,
+        "accounting": dataflow_stored_bits(net, foldings).to_dict(),
+    }
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
 def _read_manifest(out: Path) -> dict:
     path = out / MANIFEST_FILE
     if not path.is_file():
@@ -131,7 +270,10 @@ def _read_manifest(out: Path) -> dict:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ExportError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    missing = [k for k in ("format_version", "topology", "delta", "lanes", "layers", "roms") if k not in manifest]
+    architecture = manifest.get("architecture", OVERLAY) if isinstance(manifest, dict) else OVERLAY
+    if architecture not in ARCHITECTURES:
+        raise ExportError(f"{path}: architecture {architecture!r}, this reader knows {ARCHITECTURES}")
+    missing = [k for k in REQUIRED_KEYS[architecture] if k not in manifest]
     if missing:
         raise ExportError(f"{path}: missing keys {missing}")
     if manifest["format_version"] not in READABLE_VERSIONS:
@@ -143,6 +285,8 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
     """Rebuild the network from an export's ROM files; ExportError/MemFileError name what is wrong."""
     out = Path(out_dir)
     manifest = _read_manifest(out)
+    if manifest.get("architecture", OVERLAY) == DATAFLOW:
+        return _load_dataflow(out, manifest)
     where = out / MANIFEST_FILE
     try:
         fmt = _format_from_entry(manifest["delta"])
@@ -153,14 +297,9 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         layer_formats = [_format_from_entry(e["format"]) if per_layer else fmt for e in table]
         widths = [(int(e["act_bits"]), int(e["in_bits"])) if per_layer else (formats.ACT_BITS,) * 2 for e in table]
         shifts = [(int(e["delta_shift"]), int(e["req_shift"]), e["activation"], bool(e["in_signed"])) for e in table]
-        needed_acc_bits = max(
-            formats.acc_bits(n_in, lf.weight_bits, in_signed, in_bits)
-            for n_in, lf, (*_, in_signed), (_, in_bits) in zip(topology, layer_formats, shifts, widths)
-        )
+        needed_acc_bits = _needed_acc_bits(topology, layer_formats, [s[3] for s in shifts], [w[1] for w in widths])
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, FormatError):
-            raise ExportError(f"{where}: {exc}") from None
-        raise ExportError(f"{where}: malformed manifest ({type(exc).__name__}: {exc})") from None
+        raise _manifest_error(where, exc) from None
     if len(shifts) != len(layout.layers):
         raise ExportError(f"{where}: {len(shifts)} layer entries for topology {topology}")
     if acc_bits != needed_acc_bits:
@@ -204,10 +343,106 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
     return net, manifest
 
 
-def _check_against_npz(net: QuantNetwork, path: Path) -> None:
+def _manifest_error(where: Path, exc: Exception) -> ExportError:
+    """A manifest value that is missing, of the wrong type or breaking a format rule."""
+    if isinstance(exc, FormatError):
+        return ExportError(f"{where}: {exc}")
+    return ExportError(f"{where}: malformed manifest ({type(exc).__name__}: {exc})")
+
+
+def _needed_acc_bits(topology, layer_formats, in_signed, in_bits) -> int:
+    """ACC_BITS the layers of a manifest need (the widest layer accumulator)."""
+    return max(formats.acc_bits(n_in, fmt.weight_bits, signed, bits)
+               for n_in, fmt, signed, bits in zip(topology, layer_formats, in_signed, in_bits))
+
+
+def _load_dataflow(out: Path, manifest: dict) -> tuple[QuantNetwork, dict]:
+    """load_export of a dataflow export: every layer's own ROMs, in its own format and folding."""
+    where = out / MANIFEST_FILE
+    try:
+        topology = [int(n) for n in manifest["topology"]]
+        table = list(manifest["layers"])
+        acc_bits = int(manifest["acc_bits"])
+        layer_formats = [_format_from_entry(e["format"]) for e in table]
+        params = [(int(e["delta_shift"]), int(e["req_shift"]), e["activation"], bool(e["in_signed"]),
+                   int(e["act_bits"]), int(e["in_bits"])) for e in table]
+        text = manifest["folding"]["text"]
+        declared = {key: [LayerFolding(int(e["lanes"]), int(e["neurons"]), LaneKind.from_name(e["kind"]))
+                          for e in entries]
+                    for key, entries in (("layers", table), ("folding", manifest["folding"]["layers"]))}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _manifest_error(where, exc) from None
+    n_layers = len(topology) - 1
+    if len(table) != n_layers:
+        raise ExportError(f"{where}: {len(table)} layer entries for topology {topology}")
+    if n_layers > MAX_DATAFLOW_LAYERS:
+        raise ExportError(f"{where}: {n_layers} layers, a dataflow export has at most {MAX_DATAFLOW_LAYERS}")
+    in_signed, in_bits = [p[3] for p in params], [p[5] for p in params]
+    try:
+        foldings = check_folding_for(topology, layer_formats, in_bits, parse_folding(text, n_layers))
+    except FormatError as exc:
+        raise ExportError(f"{where}: {exc}") from None
+    for key, entries in declared.items():  # the per-layer copies must say what the folding's text says
+        if len(entries) != n_layers:
+            raise ExportError(f"{where}: {key} has {len(entries)} folding entries for {n_layers} layers")
+        for index, (entry, f) in enumerate(zip(entries, foldings)):
+            if entry != f:
+                raise ExportError(f"{where}: {key} entry {index} says {entry.label()}, the folding {text!r} says "
+                                  f"{f.label()} for layer {index}")
+    needed_acc_bits = _needed_acc_bits(topology, layer_formats, in_signed, in_bits)
+    if acc_bits != needed_acc_bits:
+        raise ExportError(f"{where}: acc_bits {acc_bits} but the layers need {needed_acc_bits}")
+    layers = []
+    for index, (lay, fmt, f, (delta_shift, req_shift, activation, signed, act_bits, bits)) in enumerate(
+            zip(layer_layouts(topology, layer_formats, foldings), layer_formats, foldings, params)):
+        weights, bias, mult = _read_dataflow_layer(out, manifest, index, lay, fmt, f, delta_shift, acc_bits)
+        layers.append(QuantLayer(weights, bias, mult, req_shift, delta_shift, activation, signed, act_bits, bits))
+    try:
+        net = QuantNetwork(tuple(layers), tuple(layer_formats))
+    except FormatError as exc:
+        raise ExportError(f"{out}: the exported network breaks the contract: {exc}") from None
+    _check_against_npz(net, out / manifest.get("weights", WEIGHTS_FILE), "export_dataflow")
+    return net, manifest
+
+
+def _read_dataflow_layer(out: Path, manifest: dict, index: int, lay: LayerLayout, fmt: DeltaFormat,
+                         folding: LayerFolding, delta_shift: int, acc_bits: int):
+    """Weights, biases and multipliers of layer `index` decoded from its ROM files."""
+    shapes = _dataflow_rom_shapes(lay, fmt, folding, acc_bits)
+    files = {rom: out / f"{_dataflow_stem(index, rom)}.mem" for rom in shapes}
+    for rom, (width, depth) in shapes.items():
+        entry = manifest["roms"].get(_dataflow_stem(index, rom), {})
+        if (entry.get("width"), entry.get("depth")) != (width, depth):
+            raise ExportError(f"{out / MANIFEST_FILE}: ROM {_dataflow_stem(index, rom)!r} declared {entry.get('width')} "
+                              f"x {entry.get('depth')}, layer {index} needs {width} bits x {depth} words")
+    rom_words = {rom: read_mem(files[rom], width, depth) for rom, (width, depth) in shapes.items()}
+    row_width = folding.lanes * fmt.delta_bits
+    rows = _split_neurons(rom_words["delta"], lay.chunks, row_width, folding.neurons)
+    try:
+        deltas = unpack_rows(rows, lay.n_out, lay.n_in, folding.lanes, fmt.delta_bits)
+    except PaddingError as exc:
+        row, column = divmod(exc.word_index, lay.chunks)  # word_index counts the rows' words, not the file's lines
+        line = row // folding.neurons * lay.chunks + column + 1
+        slot = f" (row {row} is bits [{row % folding.neurons * row_width} +: {row_width}] of the word)"
+        raise ExportError(f"{files['delta']}:{line}: layer {index}: {exc}"
+                          + (slot if folding.neurons > 1 else "")) from None
+    if fmt.has_references:
+        raw = _split_neurons(rom_words["ref"], lay.groups_per_row, fmt.weight_bits, folding.neurons)
+        refs = from_raw(raw, fmt.weight_format).reshape(lay.n_out, lay.groups_per_row)
+    else:
+        refs = np.zeros((lay.n_out, 0), np.int64)
+    try:
+        weights = decode_layer(EncodedLayer(refs, deltas), fmt, delta_shift, index)
+    except FormatError as exc:
+        names = " and ".join(files[rom].name for rom in ("delta", "ref") if rom in files)
+        raise ExportError(f"{out}: {names} decode out of range: {exc}") from None
+    return weights, from_raw(rom_words["bias"], FixedFormat(acc_bits, True)), from_raw(rom_words["mult"], MULT_FORMAT)
+
+
+def _check_against_npz(net: QuantNetwork, path: Path, writer: str = "export_network") -> None:
     """The decoded ROMs must equal the plain integer copy written next to them."""
     if not path.is_file():
-        raise ExportError(f"{path}: not found (written by export_network next to the ROMs)")
+        raise ExportError(f"{path}: not found (written by {writer} next to the ROMs)")
     with np.load(path) as saved:
         for index, layer in enumerate(net.layers):
             for key, value in ((f"w{index}", layer.weights), (f"b{index}", layer.bias), (f"m{index}", layer.mult)):
