@@ -1,7 +1,8 @@
 # RTL lint and cocotb simulation (docs/rtl.md).
 # `make lint` exports small seeded networks into build/lint/<net>/ (one generated package each:
 # fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer, mixed
-# per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top) plus
+# per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top; and
+# deltamac_dataflow_top against dataflow exports) plus
 # the rtl/lint/*.vlt waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
 LINT_DIR  := build/lint
 LINT_NETS := fr16 plain5 cons12 single mixed7
@@ -11,6 +12,13 @@ LINT_NET_cons12 := --topology 784-24-12-10 --lanes 12 --scheme consecutive --wei
 LINT_NET_single := --topology 64-10 --lanes 3 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
 LINT_NET_mixed7 := --topology 784-32-16-10 --lanes 7 --scheme fixed_reference --delta-bits 4 --group row --activation clamp --bits w8a8,w3a3,w6d3a5
 LINT_RTL   = $(shell $(PY) -m scripts.corefile list --target default --repo-only)
+# the dataflow core (deltamac_dataflow_top, ARCHITECTURE.md section 6) against dataflow exports:
+# every lane kind, parallel neurons, mixed precision (plain LUT layer, narrow buffers), one layer
+LINT_DATAFLOW_NETS := dfmixed dfcons dfsingle
+LINT_NET_dfmixed  := --topology 784-32-16-10 --scheme fixed_reference --delta-bits 4 --group row --activation clamp --bits w8a8,w3a3,w6d3a5 --folding 28x4:delta,8x2:lut,3:dsp
+LINT_NET_dfcons   := --topology 784-48-16-10 --scheme consecutive --weight-bits 8 --delta-bits 4 --group 16 --folding 16x3:dsp,8x2,4
+LINT_NET_dfsingle := --topology 64-10 --scheme plain --weight-bits 6 --delta-bits 6 --group row --folding 5x2:lut
+LINT_DATAFLOW_RTL = $(shell $(PY) -m scripts.corefile list --target dataflow --repo-only)
 LINT_WAIVE = $(sort $(wildcard rtl/lint/*.vlt))
 
 .PHONY: lint sim
@@ -21,15 +29,23 @@ define rtl_lint_net
 
 endef
 
+define rtl_lint_dataflow_net
+	@echo "[rtl] lint deltamac_dataflow_top against $(LINT_DIR)/$(1): $(LINT_NET_$(1))"
+	@$(PY) -m model export-random --out $(LINT_DIR)/$(1) $(LINT_NET_$(1)) --calibration random --seed 1 >/dev/null
+	verilator --lint-only -Wall --top-module deltamac_dataflow_top $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_DATAFLOW_RTL)
+
+endef
+
 lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against several generated packages; fails on any warning
 	$(foreach net,$(LINT_NETS),$(call rtl_lint_net,$(net)))
+	$(foreach net,$(LINT_DATAFLOW_NETS),$(call rtl_lint_dataflow_net,$(net)))
 	@echo "[rtl] lint deltamac_mac_array with LUT lanes (3-bit weights, 2-bit activations fed as 3 bits)"
 	verilator --lint-only -Wall --top-module deltamac_mac_array -GLUT_LANES=1 -GWEIGHT_BITS=3 -GACT_BITS=3 -GACC_BITS=18 \
 	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv
 	@echo "[rtl] lint deltamac_delta_mac_array (fixed_reference deltas multiplied in LUT lanes)"
 	verilator --lint-only -Wall --top-module deltamac_delta_mac_array \
 	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv rtl/deltamac_delta_mac_array.sv
-	@echo "[rtl] lint clean ($(words $(LINT_NETS)) packages, LUT lanes, delta-domain lanes)"
+	@echo "[rtl] lint clean ($(words $(LINT_NETS)) shared-lane and $(words $(LINT_DATAFLOW_NETS)) dataflow packages, LUT lanes, delta-domain lanes)"
 
 sim: setup ## all cocotb testbenches in sim/ (Icarus, pytest -n $(JOBS); WAVES=1 for FST waveforms)
 	@echo "[rtl] cocotb testbenches: pytest -n $(JOBS) sim"

@@ -492,10 +492,6 @@ module deltamac_top #(
 
   // ---------------------------------------------------------------------------------------------
   // Output stage and status.
-  logic [31:0] cycles_q, cycles_next;
-  logic        cycles_carry;   // carry out of cycles_q + 1
-  logic        cycles_full_q;  // the count passed 2**32-1: status_cycles reads all ones
-
   deltamac_output_stage #(
       .NUM_CLASSES(NUM_CLASSES),
       .ACC_BITS   (ACC_BITS),
@@ -517,21 +513,12 @@ module deltamac_top #(
       .images       (status_images)
   );
 
-  // status_cycles saturates (after 43 s at 100 MHz) rather than wraps, from the adder's carry, so
-  // no compare sits in the counter loop (ECP5 timing).
-  assign {cycles_carry, cycles_next} = {1'b0, cycles_q} + 33'd1;
+  deltamac_cycle_counter u_cycles (
+      .clk   (clk),
+      .rst   (rst),
+      .cycles(status_cycles)
+  );
 
-  always_ff @(posedge clk) begin
-    if (rst) begin
-      cycles_q      <= '0;
-      cycles_full_q <= 1'b0;
-    end else begin
-      cycles_q      <= cycles_next;
-      cycles_full_q <= cycles_full_q | cycles_carry;
-    end
-  end
-
-  assign status_cycles = cycles_full_q ? '1 : cycles_q;
   assign status_busy   = in_busy || seq_busy || out_busy;
 
 endmodule

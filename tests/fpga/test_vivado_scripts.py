@@ -92,14 +92,16 @@ def test_tcl_is_complete(script: Path, tmp_path: Path) -> None:
 
 
 def test_core_lists_every_rtl_file() -> None:
-    """deltamac.core is the file list: it names each rtl/ and rtl/board/ file exactly once."""
+    """deltamac.core is the file list: it names each rtl/ and rtl/board/ file exactly once (rtl/
+    in three filesets: the shared primitives, and each architecture's own files, its top last)."""
     core = load_core()
-    for fileset, folder in (("rtl", REPO / "rtl"), ("board", REPO / "rtl" / "board")):
-        listed = core["filesets"][fileset]["files"]
+    for filesets, folder in ((("rtl", "overlay", "dataflow"), REPO / "rtl"), (("board",), REPO / "rtl" / "board")):
+        listed = [name for fileset in filesets for name in core["filesets"][fileset]["files"]]
         assert len(listed) == len(set(listed))
         on_disk = sorted(str(p.relative_to(REPO)) for p in folder.glob("*.sv"))
-        assert sorted(listed) == on_disk, f"fileset {fileset} differs from {folder}"
-    assert core["filesets"]["rtl"]["files"][-1] == "rtl/deltamac_top.sv", "the top comes last"
+        assert sorted(listed) == on_disk, f"filesets {filesets} differ from {folder}"
+    assert core["filesets"]["overlay"]["files"][-1] == "rtl/deltamac_top.sv", "the top comes last"
+    assert core["filesets"]["dataflow"]["files"][-1] == "rtl/deltamac_dataflow_top.sv", "the top comes last"
     for name in ("default", "synth", "board"):
         assert core["targets"][name]["tools"]["vivado"]["part"] == PART
 
@@ -108,7 +110,8 @@ def test_repo_only_list_needs_no_export(capsys) -> None:
     """`corefile list --repo-only` gives the RTL file list for tools that bring their own package."""
     assert corefile_main(["list", "--target", "default", "--repo-only", "--build", "build/no-such-export"]) == 0
     listed = capsys.readouterr().out.split()
-    assert listed == [str(REPO / name) for name in load_core()["filesets"]["rtl"]["files"]]
+    core = load_core()
+    assert listed == [str(REPO / name) for fileset in ("rtl", "overlay") for name in core["filesets"][fileset]["files"]]
 
 
 def test_core_reader_rejects_unsupported_yaml() -> None:

@@ -1,0 +1,533 @@
+// deltamac_layer_engine: one layer of the dataflow architecture (ARCHITECTURE.md section 6).
+//
+// Per image it issues WORDS = CHUNKS * N_OUT / NEURONS words back to back, neuron group by
+// group (NEURONS neurons in parallel), word by word: the delta / reference ROM read and the
+// activation word of the input buffer. Per parallel neuron a deltamac_delta_decoder and a
+// deltamac_mac_array (LANE_KIND 0: multiplier blocks, 1: LUT products) or one
+// deltamac_delta_mac_array (LANE_KIND 2: the deltas are multiplied, fixed_reference only) sums the
+// neuron; a serialiser hands the NEURONS sums of a group one per cycle to the bias / multiplier
+// ROMs and the layer's deltamac_requant, whose outputs leave in neuron order.
+//
+// Pipeline (t = a word's issue cycle): activation read requested at t-1 (in_rd_*_next), ROM
+// reads at t, both words at t+1 (stage 1: lanes masked and extended), decoder + MAC array (or
+// delta MAC array), serialiser, bias / multiplier ROM read (+1), requant (+10) -> out_*.
+//
+// An image starts when the input vector is complete (in_full) and the output may be claimed
+// (out_ok: the next buffer's bank, or the output stage); the start pulses out_claim and takes
+// out_claim_bank as the bank tag of every output. The last word's issue pulses in_release.
+
+`resetall
+`default_nettype none
+
+module deltamac_layer_engine #(
+    // inputs of the layer (n_in)
+    parameter int N_IN          = 784,
+    // outputs of the layer (n_out)
+    parameter int N_OUT         = 16,
+    // activations per word, P (1..32, at most N_IN)
+    parameter int LANES         = 16,
+    // neurons computed in parallel, N (divides N_OUT, at most CHUNKS)
+    parameter int NEURONS       = 1,
+    // 0: decoder + multiplier-block lanes, 1: decoder + LUT lanes, 2: delta-domain LUT lanes (fixed_reference)
+    parameter int LANE_KIND     = 0,
+    // the layer's own weight format: 0 plain, 1 fixed_reference, 2 consecutive
+    parameter int SCHEME        = 1,
+    // decoded weight width
+    parameter int WEIGHT_BITS   = 8,
+    // stored delta width (== WEIGHT_BITS for plain)
+    parameter int DELTA_BITS    = 4,
+    // words per reference group (CHUNKS for one group per row)
+    parameter int GROUP_WORDS   = 49,
+    // delta shift s
+    parameter int DELTA_SHIFT   = 0,
+    // requantisation shift k (ignored when LAST_LAYER = 1)
+    parameter int REQ_SHIFT     = 8,
+    // 1: input activations signed (stored as IN_BITS-bit two's complement)
+    parameter int IN_SIGNED     = 0,
+    // 1: clamp (signed output), 0: relu
+    parameter int OUT_SIGNED    = 0,
+    // stored width of an input activation (8 for pixels)
+    parameter int IN_BITS       = 8,
+    // output activation width b of the layer (2..ACT_BITS)
+    parameter int OUT_ACT_BITS  = 8,
+    // 1: the network's last layer (outputs are logits, not requantised)
+    parameter int LAST_LAYER    = 0,
+    // accumulator width of the network (ACC_BITS)
+    parameter int ACC_BITS      = 28,
+    // bias width (BIAS_BITS)
+    parameter int BIAS_BITS     = 28,
+    // multiplier width (MULT_BITS)
+    parameter int MULT_BITS     = 16,
+    // width of out_act (the widest activation, ACT_BITS)
+    parameter int ACT_BITS      = 8,
+    // a ROM costing at most this many LUT6 as distributed memory (WIDTH * ceil(DEPTH/64)) is distributed, else block RAM
+    parameter int DIST_MAX_LUTS = 128,
+    // $readmemh image of the delta ROM
+    parameter     DELTA_ROM_FILE = "l0_delta.mem",
+    // $readmemh image of the reference ROM (unused for plain)
+    parameter     REF_ROM_FILE   = "l0_ref.mem",
+    // $readmemh image of the bias ROM
+    parameter     BIAS_ROM_FILE  = "l0_bias.mem",
+    // $readmemh image of the multiplier ROM
+    parameter     MULT_ROM_FILE  = "l0_mult.mem",
+    // words per row, C (derived)
+    localparam int CHUNKS       = (N_IN + LANES - 1) / LANES,
+    // input buffer word address width (derived)
+    localparam int CHUNK_AW     = $clog2(CHUNKS > 1 ? CHUNKS : 2)
+) (
+    // clock
+    input  wire logic                        clk,
+    // synchronous active-high reset
+    input  wire logic                        rst,
+
+    // the input buffer holds a complete vector
+    input  wire logic                        in_full,
+    // one-cycle pulse: the last read of the input vector is issued
+    output logic                             in_release,
+    // input buffer read request for the next cycle
+    output logic                             in_rd_en_next,
+    // input buffer word address to read in the next cycle
+    output logic      [CHUNK_AW-1:0]         in_rd_addr_next,
+    // input buffer word, two cycles after in_rd_en_next (lane p at [p*IN_BITS +: IN_BITS])
+    input  wire logic [LANES*IN_BITS-1:0]    in_rd_data,
+
+    // the output may be claimed (next buffer's bank free, or the output stage ready)
+    input  wire logic                        out_ok,
+    // one-cycle pulse: an image starts, the output is claimed
+    output logic                             out_claim,
+    // bank tag of the claimed output, sampled with out_claim
+    input  wire logic                        out_claim_bank,
+
+    // one neuron's result
+    output logic                             out_valid,
+    // requantised activation (bit pattern, ACT_BITS wide; OUT_ACT_BITS significant)
+    output logic      [ACT_BITS-1:0]         out_act,
+    // acc + bias (the logit of the last layer)
+    output logic      [ACC_BITS-1:0]         out_logit,
+    // first neuron of the layer
+    output logic                             out_first,
+    // last neuron of the layer
+    output logic                             out_last,
+    // bank tag of the image
+    output logic                             out_bank,
+
+    // an image is being issued
+    output logic                             busy
+);
+
+  localparam int GROUPS      = N_OUT / NEURONS;  // neuron groups per image
+  localparam int GROUP_AW    = $clog2(GROUPS > 1 ? GROUPS : 2);
+  localparam int GWORD_AW    = $clog2(GROUP_WORDS > 1 ? GROUP_WORDS : 2);
+  localparam int REF_GROUPS  = CHUNKS / GROUP_WORDS;  // reference groups per row
+  localparam int DELTA_DEPTH = GROUPS * CHUNKS;
+  localparam int REF_DEPTH   = GROUPS * REF_GROUPS;
+  localparam int DELTA_AW    = $clog2(DELTA_DEPTH > 1 ? DELTA_DEPTH : 2);
+  localparam int REF_AW      = $clog2(REF_DEPTH > 1 ? REF_DEPTH : 2);
+  localparam int NEURON_AW   = $clog2(N_OUT > 1 ? N_OUT : 2);
+  localparam int LAST_LANES  = N_IN - (CHUNKS - 1) * LANES;  // lanes used by a row's last word
+  localparam int MAC_ACT_W   = IN_BITS + (IN_SIGNED != 0 ? 0 : 1);  // activations as fed: signed
+  localparam int WORD_W      = NEURONS * LANES * DELTA_BITS;
+  localparam int K_W         = $clog2(NEURONS > 1 ? NEURONS : 2);
+  localparam int LEFT_W      = $clog2(NEURONS + 1);
+  localparam int ACT_W       = $clog2(ACT_BITS + 1);
+
+  // A ROM goes to distributed memory when that costs few LUTs (see DIST_MAX_LUTS).
+  function automatic int distributed(input int width, input int depth);
+    distributed = width * ((depth + 63) / 64) <= DIST_MAX_LUTS ? 1 : 0;
+  endfunction
+
+  // ---------------------------------------------------------------------------------------------
+  // Parameter checks.
+  if (LANES < 1 || LANES > 32 || LANES > N_IN) begin : gen_check_lanes
+    initial $fatal(1, "deltamac_layer_engine: LANES must be in 1..32 and at most N_IN (%0d), got %0d", N_IN, LANES);
+  end
+  if (NEURONS < 1 || N_OUT % NEURONS != 0 || NEURONS > CHUNKS) begin : gen_check_neurons
+    initial $fatal(1, "deltamac_layer_engine: NEURONS (%0d) must divide N_OUT (%0d) and be at most CHUNKS = ceil(N_IN / LANES) (%0d): the serialiser passes one sum per cycle",
+                   NEURONS, N_OUT, CHUNKS);
+  end
+  if (LANE_KIND < 0 || LANE_KIND > 2 || (LANE_KIND == 2 && SCHEME != 1)) begin : gen_check_kind
+    initial $fatal(1, "deltamac_layer_engine: LANE_KIND must be 0 (dsp), 1 (lut) or 2 (delta, fixed_reference only), got %0d with SCHEME %0d",
+                   LANE_KIND, SCHEME);
+  end
+  if (GROUP_WORDS < 1 || (GROUP_WORDS != CHUNKS && N_IN % (GROUP_WORDS * LANES) != 0)) begin : gen_check_group
+    initial $fatal(1, "deltamac_layer_engine: a reference group must be the whole row or a multiple of LANES (%0d) dividing N_IN (%0d), got GROUP_WORDS %0d",
+                   LANES, N_IN, GROUP_WORDS);
+  end
+  if (IN_BITS < 2 || IN_BITS > ACT_BITS || OUT_ACT_BITS < 2 || OUT_ACT_BITS > ACT_BITS) begin : gen_check_act_bits
+    initial $fatal(1, "deltamac_layer_engine: IN_BITS (%0d) and OUT_ACT_BITS (%0d) must be in 2..ACT_BITS (%0d)",
+                   IN_BITS, OUT_ACT_BITS, ACT_BITS);
+  end
+  if (DELTA_SHIFT < 0 || DELTA_SHIFT > 15 || (LAST_LAYER == 0 && (REQ_SHIFT < 1 || REQ_SHIFT > 62))) begin : gen_check_shifts
+    initial $fatal(1, "deltamac_layer_engine: DELTA_SHIFT (%0d) must be in 0..15 and REQ_SHIFT (%0d) in 1..62 for a hidden layer",
+                   DELTA_SHIFT, REQ_SHIFT);
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Issue counters: word c of neuron group g; running ROM addresses (groups stored back to back).
+  logic                running_q;
+  logic [CHUNK_AW-1:0] chunk_q;
+  logic [GWORD_AW-1:0] gword_q;
+  logic [GROUP_AW-1:0] group_q;
+  logic [DELTA_AW-1:0] delta_addr_q;
+  logic [REF_AW-1:0]   ref_addr_q;
+  logic                bank_q;
+  logic                last_chunk, last_gword, last_group, last_word, start, issue_next;
+
+  assign last_chunk = chunk_q == CHUNK_AW'(CHUNKS - 1);
+  assign last_gword = gword_q == GWORD_AW'(GROUP_WORDS - 1);
+  assign last_group = group_q == GROUP_AW'(GROUPS - 1);
+  assign last_word  = running_q && last_chunk && last_group;
+  assign start      = !running_q && in_full && out_ok;
+  assign issue_next = start || (running_q && !last_word);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      running_q    <= 1'b0;
+      chunk_q      <= '0;
+      gword_q      <= '0;
+      group_q      <= '0;
+      delta_addr_q <= '0;
+      ref_addr_q   <= '0;
+      bank_q       <= 1'b0;
+    end else if (start) begin
+      running_q    <= 1'b1;
+      chunk_q      <= '0;
+      gword_q      <= '0;
+      group_q      <= '0;
+      delta_addr_q <= '0;
+      ref_addr_q   <= '0;
+      bank_q       <= out_claim_bank;
+    end else if (running_q) begin
+      running_q    <= !last_word;
+      chunk_q      <= last_chunk ? '0 : chunk_q + CHUNK_AW'(1);
+      gword_q      <= last_gword || last_chunk ? '0 : gword_q + GWORD_AW'(1);
+      delta_addr_q <= delta_addr_q + DELTA_AW'(1);
+      if (last_gword || last_chunk) begin
+        ref_addr_q <= ref_addr_q + REF_AW'(1);
+      end
+      if (last_chunk) begin
+        group_q <= group_q + GROUP_AW'(1);
+      end
+    end
+  end
+
+  assign in_release      = last_word;
+  assign out_claim       = start;
+  assign in_rd_en_next   = issue_next;
+  assign in_rd_addr_next = start || last_chunk ? '0 : chunk_q + CHUNK_AW'(1);
+  assign busy            = running_q;
+
+  // ---------------------------------------------------------------------------------------------
+  // ROMs of the layer and stage 1 (the words of the issued word, tags delayed to match).
+  logic [WORD_W-1:0]              delta_word;
+  logic [NEURONS*WEIGHT_BITS-1:0] ref_word;
+
+  deltamac_rom #(
+      .WIDTH      (WORD_W),
+      .DEPTH      (DELTA_DEPTH),
+      .INIT_FILE  (DELTA_ROM_FILE),
+      .DISTRIBUTED(distributed(WORD_W, DELTA_DEPTH))
+  ) u_delta_rom (
+      .clk    (clk),
+      .rd_en  (running_q),
+      .rd_addr(delta_addr_q),
+      .rd_data(delta_word)
+  );
+
+  if (SCHEME != 0) begin : gen_ref_rom
+    deltamac_rom #(
+        .WIDTH      (NEURONS * WEIGHT_BITS),
+        .DEPTH      (REF_DEPTH),
+        .INIT_FILE  (REF_ROM_FILE),
+        .DISTRIBUTED(distributed(NEURONS * WEIGHT_BITS, REF_DEPTH))
+    ) u_ref_rom (
+        .clk    (clk),
+        .rd_en  (running_q),
+        .rd_addr(ref_addr_q),
+        .rd_data(ref_word)
+    );
+  end else begin : gen_no_ref_rom
+    logic unused_ref_addr;  // plain: no reference ROM
+    assign unused_ref_addr = ^ref_addr_q;
+    assign ref_word = '0;
+  end
+
+  logic s1_valid_q, s1_group_start_q, s1_first_q, s1_last_q, s1_group_first_q, s1_group_last_q, s1_bank_q;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      s1_valid_q <= 1'b0;
+    end else begin
+      s1_valid_q <= running_q;
+    end
+    s1_group_start_q <= gword_q == '0;
+    s1_first_q       <= chunk_q == '0;
+    s1_last_q        <= last_chunk;
+    s1_group_first_q <= group_q == '0;
+    s1_group_last_q  <= last_group;
+    s1_bank_q        <= bank_q;
+  end
+
+  // Lane activations sign- or zero-extended to MAC_ACT_W bits; the padded lanes of a row's last
+  // word are 0 (a padded fixed_reference lane would otherwise decode to the reference).
+  logic [LANES*MAC_ACT_W-1:0] s1_acts;
+
+  for (genvar p = 0; p < LANES; p++) begin : gen_lane
+    logic [IN_BITS-1:0] act;
+    logic               used;
+    assign act  = in_rd_data[p*IN_BITS +: IN_BITS];
+    assign used = p < LAST_LANES || !s1_last_q;
+    if (IN_SIGNED != 0) begin : gen_signed
+      assign s1_acts[p*MAC_ACT_W +: MAC_ACT_W] = used ? act : '0;
+    end else begin : gen_unsigned
+      assign s1_acts[p*MAC_ACT_W +: MAC_ACT_W] = used ? {1'b0, act} : '0;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Per parallel neuron: the sum of its words. Tags (group first / last, bank) ride on neuron 0.
+  localparam int TAG_W = 3;
+
+  logic [TAG_W-1:0]            s1_tag, mac_tag;
+  logic [NEURONS-1:0]          mac_valid;
+  logic [NEURONS*ACC_BITS-1:0] mac_accs;
+  logic [LANES*MAC_ACT_W-1:0]  w_acts_shared;  // decoded kinds: the activations leaving neuron 0's decoder
+
+  assign s1_tag = {s1_group_first_q, s1_group_last_q, s1_bank_q};
+
+  if (NEURONS == 1) begin : gen_single
+    logic unused_shared;  // no second neuron reads neuron 0's activations
+    assign unused_shared = ^w_acts_shared;
+  end
+
+  for (genvar k = 0; k < NEURONS; k++) begin : gen_neuron
+    localparam int USER_W = k == 0 ? TAG_W : 1;
+    logic [USER_W-1:0] user_in, user_out;
+    assign user_in = k == 0 ? USER_W'(s1_tag) : '0;
+
+    if (LANE_KIND == 2) begin : gen_delta_domain
+      logic unused_delta_domain;  // no decoder: no group starts, no decoded activations to share
+      assign unused_delta_domain = ^{s1_group_start_q, w_acts_shared};
+      if (k == 0) begin : gen_no_shared
+        assign w_acts_shared = '0;
+      end
+      deltamac_delta_mac_array #(
+          .LANES      (LANES),
+          .DELTA_BITS (DELTA_BITS),
+          .WEIGHT_BITS(WEIGHT_BITS),
+          .ACT_BITS   (MAC_ACT_W),
+          .SHIFT_BITS (4),
+          .ACC_BITS   (ACC_BITS),
+          .USER_WIDTH (USER_W),
+          .LUT_LANES  (1)
+      ) u_mac (
+          .clk      (clk),
+          .rst      (rst),
+          .in_valid (s1_valid_q),
+          .in_deltas(delta_word[k*LANES*DELTA_BITS +: LANES*DELTA_BITS]),
+          .in_ref   (ref_word[k*WEIGHT_BITS +: WEIGHT_BITS]),
+          .in_shift (4'(DELTA_SHIFT)),
+          .in_acts  (s1_acts),
+          .in_first (s1_first_q),
+          .in_last  (s1_last_q),
+          .in_user  (user_in),
+          .out_valid(mac_valid[k]),
+          .out_acc  (mac_accs[k*ACC_BITS +: ACC_BITS]),
+          .out_user (user_out)
+      );
+    end else begin : gen_decoded
+      // The decoder carries the activations and word flags (neuron 0) to the MAC array.
+      localparam int DEC_USER_W = k == 0 ? LANES * MAC_ACT_W + 2 + TAG_W : 2;
+      logic [DEC_USER_W-1:0]        dec_user_in, dec_user_out;
+      logic                         w_valid, w_first, w_last;
+      logic [LANES*WEIGHT_BITS-1:0] w_weights;
+      logic [LANES*MAC_ACT_W-1:0]   w_acts;
+      logic [USER_W-1:0]            w_user;
+      logic                         unused_user_in;  // the tag rides through the decoder instead
+      assign unused_user_in = ^user_in;
+
+      if (k == 0) begin : gen_carry
+        assign dec_user_in = {s1_acts, s1_first_q, s1_last_q, s1_tag};
+        assign {w_acts, w_first, w_last, w_user} = dec_user_out;
+        assign w_acts_shared = w_acts;
+      end else begin : gen_follow
+        // Every decoder has the same latency: the acts and flags come from neuron 0's.
+        assign dec_user_in = {s1_first_q, s1_last_q};
+        assign {w_first, w_last} = dec_user_out;
+        assign w_acts = w_acts_shared;
+        assign w_user = '0;
+      end
+
+      deltamac_delta_decoder #(
+          .LANES      (LANES),
+          .DELTA_BITS (DELTA_BITS),
+          .WEIGHT_BITS(WEIGHT_BITS),
+          .SCHEME     (SCHEME),
+          .SHIFT_BITS (4),
+          .USER_WIDTH (DEC_USER_W)
+      ) u_decoder (
+          .clk           (clk),
+          .rst           (rst),
+          .in_valid      (s1_valid_q),
+          .in_deltas     (delta_word[k*LANES*DELTA_BITS +: LANES*DELTA_BITS]),
+          .in_ref        (ref_word[k*WEIGHT_BITS +: WEIGHT_BITS]),
+          .in_group_start(s1_group_start_q),
+          .in_shift      (4'(DELTA_SHIFT)),
+          .in_user       (dec_user_in),
+          .out_valid     (w_valid),
+          .out_weights   (w_weights),
+          .out_user      (dec_user_out)
+      );
+
+      deltamac_mac_array #(
+          .LANES      (LANES),
+          .WEIGHT_BITS(WEIGHT_BITS),
+          .ACT_BITS   (MAC_ACT_W),
+          .ACC_BITS   (ACC_BITS),
+          .USER_WIDTH (USER_W),
+          .LUT_LANES  (LANE_KIND == 1 ? 1 : 0)
+      ) u_mac (
+          .clk       (clk),
+          .rst       (rst),
+          .in_valid  (w_valid),
+          .in_weights(w_weights),
+          .in_acts   (w_acts),
+          .in_first  (w_first),
+          .in_last   (w_last),
+          .in_user   (w_user),
+          .out_valid (mac_valid[k]),
+          .out_acc   (mac_accs[k*ACC_BITS +: ACC_BITS]),
+          .out_user  (user_out)
+      );
+    end
+
+    if (k == 0) begin : gen_tag
+      assign mac_tag = TAG_W'(user_out);
+    end else begin : gen_no_tag
+      logic unused_user;  // valid and sideband of the other neurons equal neuron 0's
+      assign unused_user = ^{user_out, mac_valid[k]};
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Serialiser: a group's NEURONS sums leave one per cycle, in neuron order. A group's sums come
+  // every CHUNKS >= NEURONS cycles, so a group arrives at the latest with its predecessor's last.
+  logic [NEURONS*ACC_BITS-1:0] ser_accs_q;
+  logic [LEFT_W-1:0]           ser_left_q;
+  logic [K_W-1:0]              ser_k_q;
+  logic [NEURON_AW-1:0]        ser_neuron_q;
+  logic                        ser_group_first_q, ser_group_last_q, ser_bank_q;
+  logic                        ser_valid, ser_first, ser_last;
+
+  assign ser_valid = ser_left_q != '0;
+  assign ser_first = ser_group_first_q && ser_k_q == '0;
+  assign ser_last  = ser_group_last_q && ser_k_q == K_W'(NEURONS - 1);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      ser_left_q <= '0;
+    end else if (mac_valid[0]) begin
+      ser_left_q <= LEFT_W'(NEURONS);
+    end else if (ser_valid) begin
+      ser_left_q <= ser_left_q - LEFT_W'(1);
+    end
+    if (mac_valid[0]) begin
+      ser_accs_q        <= mac_accs;
+      ser_k_q           <= '0;
+      {ser_group_first_q, ser_group_last_q, ser_bank_q} <= mac_tag;
+    end else if (ser_valid) begin
+      ser_accs_q <= (NEURONS*ACC_BITS)'(ser_accs_q >> ACC_BITS);
+      ser_k_q    <= ser_k_q + K_W'(1);
+    end
+    if (mac_valid[0] && mac_tag[2]) begin
+      ser_neuron_q <= '0;
+    end else if (ser_valid) begin
+      ser_neuron_q <= ser_neuron_q + NEURON_AW'(1);
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Bias / multiplier ROM read (one cycle), then the requantiser.
+  logic [BIAS_BITS-1:0] bias_word;
+  logic [MULT_BITS-1:0] mult_word;
+
+  deltamac_rom #(
+      .WIDTH      (BIAS_BITS),
+      .DEPTH      (N_OUT),
+      .INIT_FILE  (BIAS_ROM_FILE),
+      .DISTRIBUTED(distributed(BIAS_BITS, N_OUT))
+  ) u_bias_rom (
+      .clk    (clk),
+      .rd_en  (ser_valid),
+      .rd_addr(ser_neuron_q),
+      .rd_data(bias_word)
+  );
+
+  deltamac_rom #(
+      .WIDTH      (MULT_BITS),
+      .DEPTH      (N_OUT),
+      .INIT_FILE  (MULT_ROM_FILE),
+      .DISTRIBUTED(distributed(MULT_BITS, N_OUT))
+  ) u_mult_rom (
+      .clk    (clk),
+      .rd_en  (ser_valid),
+      .rd_addr(ser_neuron_q),
+      .rd_data(mult_word)
+  );
+
+  logic                rq_in_valid_q;
+  logic [ACC_BITS-1:0] rq_in_acc_q;
+  logic [2:0]          rq_in_user_q;
+  logic [2:0]          rq_user;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      rq_in_valid_q <= 1'b0;
+    end else begin
+      rq_in_valid_q <= ser_valid;
+    end
+    rq_in_acc_q  <= ser_accs_q[ACC_BITS-1:0];
+    rq_in_user_q <= {ser_first, ser_last, ser_bank_q};
+  end
+
+  deltamac_requant #(
+      .ACC_BITS  (ACC_BITS),
+      .BIAS_BITS (BIAS_BITS),
+      .MULT_BITS (MULT_BITS),
+      .ACT_BITS  (ACT_BITS),
+      .SHIFT_BITS(6),
+      .USER_WIDTH(3)
+  ) u_requant (
+      .clk          (clk),
+      .rst          (rst),
+      .in_valid     (rq_in_valid_q),
+      .in_acc       (rq_in_acc_q),
+      .in_bias      (bias_word),
+      .in_mult      (mult_word),
+      .in_shift     (6'(LAST_LAYER != 0 ? 1 : REQ_SHIFT)),
+      .in_out_signed(OUT_SIGNED != 0),
+      .in_act_bits  (ACT_W'(OUT_ACT_BITS)),
+      .in_user      (rq_in_user_q),
+      .out_valid    (out_valid),
+      .out_act      (out_act),
+      .out_logit    (out_logit),
+      .out_user     (rq_user)
+  );
+
+  assign {out_first, out_last, out_bank} = rq_user;
+
+`ifndef SYNTHESIS
+  // Simulation check: a group's sums arrive only when the serialiser is (about to be) empty.
+  if (NEURONS > 1) begin : gen_check_serialiser
+    always @(posedge clk) begin
+      if (!rst && mac_valid[0] && ser_left_q > LEFT_W'(1)) begin
+        $fatal(1, "deltamac_layer_engine: a neuron group's sums arrive while %0d of the previous group's are still waiting, at %0t",
+               ser_left_q, $time);
+      end
+    end
+  end
+`endif
+
+endmodule
+
+`resetall
