@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from model.export import MANIFEST_FILE
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
 from scripts.corefile import resolve_target
 from sim.runner import REPO, require_tool
@@ -74,11 +76,27 @@ class Variant:
                 "-CFLAGS", f"-DHARNESS_X_RANDOM={int(self.x_random)}"]
 
 
+def export_architecture(export_dir: Path) -> str:
+    """"overlay" (deltamac_top) or "dataflow" (deltamac_dataflow_top), from the export's manifest."""
+    manifest = export_dir / MANIFEST_FILE
+    if not manifest.is_file():
+        return "overlay"  # harness_sources reports the missing export
+    return json.loads(manifest.read_text()).get("architecture", "overlay")
+
+
+def architecture_flags(export_dir: Path) -> list[str]:
+    """A dataflow export's harness wraps deltamac_dataflow_top (the wrapper's and the C++ main's
+    DELTAMAC_DATAFLOW)."""
+    if export_architecture(export_dir) != "dataflow":
+        return []
+    return ["-DDELTAMAC_DATAFLOW", "-CFLAGS", "-DDELTAMAC_DATAFLOW"]
+
+
 def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list[Path]:
-    """Verilator inputs in dependency order: deltamac.core's default target (the export's package
-    first, then the RTL), the wrapper and the C++ main. `rtl` replaces the core's RTL files (the
-    tests use a deliberately broken deltamac_top)."""
-    target = resolve_target("default", export_dir)
+    """Verilator inputs in dependency order: deltamac.core's target for the export's architecture
+    (`default` or `dataflow`: the export's package first, then the RTL), the wrapper and the C++
+    main. `rtl` replaces the core's RTL files (the tests use a deliberately broken deltamac_top)."""
+    target = resolve_target("dataflow" if export_architecture(export_dir) == "dataflow" else "default", export_dir)
     design = list(target.sources) if rtl is None else [export_dir / SV_PACKAGE_FILE, *map(Path, rtl)]
     missing = [path for path in design if not path.is_file()]
     if missing:
@@ -93,10 +111,10 @@ def verilator_version(verilator: str) -> str:
     return subprocess.run([verilator, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def build_command(verilator: str, sources: list[Path], out_dir: Path, variant: Variant) -> list[str]:
+def build_command(verilator: str, sources: list[Path], out_dir: Path, variant: Variant, export_dir: Path) -> list[str]:
     """The Verilator command line, without -j (which does not change the result)."""
     return [
-        verilator, *VERILATOR_FLAGS, *variant.flags(), "-MAKEFLAGS", MAKE_FLAGS, "--top-module", TOP,
+        verilator, *VERILATOR_FLAGS, *variant.flags(), *architecture_flags(export_dir), "-MAKEFLAGS", MAKE_FLAGS, "--top-module", TOP,
         "-Mdir", str(out_dir), "-o", BINARY_NAME, *(str(path) for path in sources),
     ]
 
@@ -107,8 +125,10 @@ def build_stamp(export_dir, variant: Variant, rtl=None) -> str:
     verilator = require_tool("verilator")
     digest = hashlib.sha256()
     digest.update(verilator_version(verilator).encode())
-    digest.update("\0".join([*VERILATOR_FLAGS, *variant.flags(), MAKE_FLAGS, TOP]).encode())
-    for path in harness_sources(Path(export_dir).resolve(), rtl):
+    export_dir = Path(export_dir).resolve()
+    digest.update("\0".join([*VERILATOR_FLAGS, *variant.flags(), *architecture_flags(export_dir), MAKE_FLAGS,
+                             TOP]).encode())
+    for path in harness_sources(export_dir, rtl):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -127,7 +147,7 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, variant: Variant = Va
     out_dir = Path(out_dir).resolve() if out_dir else export_dir / variant.dir_name
     verilator = require_tool("verilator")
     sources = harness_sources(export_dir, rtl)
-    command = [*build_command(verilator, sources, out_dir, variant), "-j", str(jobs)]
+    command = [*build_command(verilator, sources, out_dir, variant, export_dir), "-j", str(jobs)]
     stamp = build_stamp(export_dir, variant, rtl)
     binary = out_dir / BINARY_NAME
     if binary.is_file() and stamp_of(binary) == stamp:

@@ -57,31 +57,65 @@ template <std::size_t W>
 uint32_t field(const VlWide<W>& value, int index) { return value.at(index); }
 
 struct Config {
-    uint32_t out_logits, num_layers, lanes, scheme, weight_bits, delta_bits, act_bits, acc_bits, bias_bits,
-        mult_bits, in_pixels, num_classes, max_chunks, delta_rom_depth, ref_rom_depth,
-        neuron_rom_depth;
+    uint32_t out_logits, num_layers, in_pixels, num_classes;
+    std::vector<std::pair<const char*, uint32_t>> scalars;  // the other package scalars
     std::vector<std::pair<const char*, std::vector<uint32_t>>> tables;
 
     explicit Config(const Vdeltamac_harness_top& top)
-        : out_logits(top.cfg_out_logits), num_layers(top.cfg_num_layers), lanes(top.cfg_lanes), scheme(top.cfg_scheme),
-          weight_bits(top.cfg_weight_bits), delta_bits(top.cfg_delta_bits),
-          act_bits(top.cfg_act_bits), acc_bits(top.cfg_acc_bits), bias_bits(top.cfg_bias_bits),
-          mult_bits(top.cfg_mult_bits), in_pixels(top.cfg_in_pixels),
-          num_classes(top.cfg_num_classes), max_chunks(top.cfg_max_chunks),
-          delta_rom_depth(top.cfg_delta_rom_depth), ref_rom_depth(top.cfg_ref_rom_depth),
-          neuron_rom_depth(top.cfg_neuron_rom_depth) {
+        : out_logits(top.cfg_out_logits), num_layers(top.cfg_num_layers), in_pixels(top.cfg_in_pixels),
+          num_classes(top.cfg_num_classes) {
+        scalars = {{"ACT_BITS", top.cfg_act_bits}, {"ACC_BITS", top.cfg_acc_bits}, {"BIAS_BITS", top.cfg_bias_bits},
+                   {"MULT_BITS", top.cfg_mult_bits}};
         add(top.cfg_layer_n_in, "LAYER_N_IN");
         add(top.cfg_layer_n_out, "LAYER_N_OUT");
         add(top.cfg_layer_chunks, "LAYER_CHUNKS");
         add(top.cfg_layer_group_words, "LAYER_GROUP_WORDS");
-        add(top.cfg_layer_delta_base, "LAYER_DELTA_BASE");
-        add(top.cfg_layer_ref_base, "LAYER_REF_BASE");
-        add(top.cfg_layer_neuron_base, "LAYER_NEURON_BASE");
         add(top.cfg_layer_delta_shift, "LAYER_DELTA_SHIFT");
         add(top.cfg_layer_req_shift, "LAYER_REQ_SHIFT");
         add(top.cfg_layer_in_signed, "LAYER_IN_SIGNED");
         add(top.cfg_layer_out_signed, "LAYER_OUT_SIGNED");
         add(top.cfg_layer_act_bits, "LAYER_ACT_BITS");
+#ifdef DELTAMAC_DATAFLOW
+        scalars.emplace_back("ARCHITECTURE", top.cfg_architecture);
+        add(top.cfg_layer_lanes, "LAYER_LANES");
+        add(top.cfg_layer_neurons, "LAYER_NEURONS");
+        add(top.cfg_layer_lane_kind, "LAYER_LANE_KIND");
+        add(top.cfg_layer_scheme, "LAYER_SCHEME");
+        add(top.cfg_layer_weight_bits, "LAYER_WEIGHT_BITS");
+        add(top.cfg_layer_delta_bits, "LAYER_DELTA_BITS");
+        add(top.cfg_layer_in_bits, "LAYER_IN_BITS");
+#else
+        for (const auto& entry : std::vector<std::pair<const char*, uint32_t>>{
+                 {"LANES", top.cfg_lanes}, {"SCHEME", top.cfg_scheme}, {"WEIGHT_BITS", top.cfg_weight_bits},
+                 {"DELTA_BITS", top.cfg_delta_bits}, {"MAX_CHUNKS", top.cfg_max_chunks},
+                 {"DELTA_ROM_DEPTH", top.cfg_delta_rom_depth}, {"REF_ROM_DEPTH", top.cfg_ref_rom_depth},
+                 {"NEURON_ROM_DEPTH", top.cfg_neuron_rom_depth}})
+            scalars.push_back(entry);
+        add(top.cfg_layer_delta_base, "LAYER_DELTA_BASE");
+        add(top.cfg_layer_ref_base, "LAYER_REF_BASE");
+        add(top.cfg_layer_neuron_base, "LAYER_NEURON_BASE");
+#endif
+    }
+
+    uint32_t scalar(const char* name) const {
+        for (const auto& entry : scalars)
+            if (std::strcmp(entry.first, name) == 0) return entry.second;
+        fail(2, std::string("no constant ") + name);
+    }
+
+    // The ROM images $readmemh reads from the working directory (no reference ROM for plain).
+    std::vector<std::string> rom_files() const {
+        std::vector<std::string> files;
+#ifdef DELTAMAC_DATAFLOW
+        for (uint32_t l = 0; l < num_layers; ++l)
+            for (const char* rom : {"delta", "ref", "bias", "mult"})
+                if (std::strcmp(rom, "ref") != 0 || table("LAYER_SCHEME")[l] != 0)
+                    files.push_back("l" + std::to_string(l) + "_" + rom + ".mem");
+#else
+        for (const char* rom : {"delta", "ref", "bias", "mult"})
+            if (std::strcmp(rom, "ref") != 0 || scalar("SCHEME") != 0) files.push_back(std::string(rom) + ".mem");
+#endif
+        return files;
     }
 
     template <typename T>
@@ -108,15 +142,9 @@ struct Config {
     std::string json() const {
         std::ostringstream out;
         out << "{\"OUT_LOGITS\": " << out_logits << ", \"X_RANDOM\": " << HARNESS_X_RANDOM
-            << ", \"NUM_LAYERS\": " << num_layers << ", \"LANES\": " << lanes
-            << ", \"SCHEME\": " << scheme << ", \"WEIGHT_BITS\": " << weight_bits
-            << ", \"DELTA_BITS\": " << delta_bits << ", \"ACT_BITS\": " << act_bits
-            << ", \"ACC_BITS\": " << acc_bits << ", \"BIAS_BITS\": " << bias_bits
-            << ", \"MULT_BITS\": " << mult_bits << ", \"IN_PIXELS\": " << in_pixels
-            << ", \"NUM_CLASSES\": " << num_classes << ", \"MAX_CHUNKS\": " << max_chunks
-            << ", \"DELTA_ROM_DEPTH\": " << delta_rom_depth
-            << ", \"REF_ROM_DEPTH\": " << ref_rom_depth
-            << ", \"NEURON_ROM_DEPTH\": " << neuron_rom_depth;
+            << ", \"NUM_LAYERS\": " << num_layers << ", \"IN_PIXELS\": " << in_pixels
+            << ", \"NUM_CLASSES\": " << num_classes;
+        for (const auto& entry : scalars) out << ", \"" << entry.first << "\": " << entry.second;
         for (const auto& entry : tables) {
             out << ", \"" << entry.first << "\": [";
             for (std::size_t l = 0; l < entry.second.size(); ++l)
@@ -367,12 +395,10 @@ std::vector<uint8_t> read_images(const std::string& path, uint32_t in_pixels) {
 // The $readmemh files deltamac_harness_top passes to deltamac_top (its parameter defaults). Verilator
 // only warns about a missing $readmemh file and leaves the memory zero, so a run stops here before
 // the first clock edge when one is missing.
-void require_rom_files(uint32_t scheme) {
-    for (const char* name : {"delta.mem", "ref.mem", "bias.mem", "mult.mem"}) {
-        if (scheme == 0 && std::strcmp(name, "ref.mem") == 0) continue;  // plain: no reference ROM
-        if (!std::ifstream(name)) fail(2, std::string("ROM file ") + name + " not found in the working directory "
+void require_rom_files(const Config& cfg) {
+    for (const std::string& name : cfg.rom_files())
+        if (!std::ifstream(name)) fail(2, "ROM file " + name + " not found in the working directory "
                                           "(run the harness from the export directory build/<config>/)");
-    }
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -394,7 +420,7 @@ int main(int argc, char** argv) {
         std::printf("%s\n", cfg.json().c_str());
         return 0;
     }
-    require_rom_files(cfg.scheme);
+    require_rom_files(cfg);
 
     const std::vector<uint8_t> images = read_images(options.images_path, cfg.in_pixels);
     const std::size_t count = images.size() / cfg.in_pixels;

@@ -30,7 +30,7 @@ from model.inference import run_network
 from model.memfile import MemFileError
 from model.network import QuantNetwork, describe_precision
 from model.packing import RomLayout, chunks
-from model.svpkg import generate_package
+from model.svpkg import generate_dataflow_package, generate_package
 from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, add_variant_arguments, build_stamp, stamp_of
 
 CLOCK_MHZ = 100.0
@@ -67,10 +67,14 @@ class Results:
         return Results(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
 
 
-def expected_constants(net: QuantNetwork, lanes: int) -> dict:
-    """deltamac_net_pkg constants for this network, parsed from the text model.svpkg generates."""
-    layout = RomLayout.build(net.topology, net.core_format, lanes, net.acc_bits)
-    text = generate_package(net, layout, "expected")
+def expected_constants(net: QuantNetwork, manifest: dict) -> dict:
+    """deltamac_net_pkg constants for this network, parsed from the text model.svpkg generates for
+    the export's architecture (shared-lane at its lanes, or dataflow at its folding)."""
+    if is_dataflow(manifest):
+        text = generate_dataflow_package(net, manifest["folding"]["text"], "expected")
+    else:
+        text = generate_package(net, RomLayout.build(net.topology, net.core_format, manifest["lanes"], net.acc_bits),
+                                "expected")
     constants = {}
     for name, value in re.findall(r"localparam int\s+(\w+)\s*=\s*(\d+);", text):
         constants[name] = int(value)
@@ -80,6 +84,18 @@ def expected_constants(net: QuantNetwork, lanes: int) -> dict:
     if len(constants) != text.count("localparam"):
         raise HarnessError(f"cannot parse the package model.svpkg generates (parsed {sorted(constants)}):\n{text}")
     return constants
+
+
+def is_dataflow(manifest: dict) -> bool:
+    return manifest.get("architecture") == "dataflow"
+
+
+def describe_build(manifest: dict, net: QuantNetwork) -> str:
+    """What an export (or a harness compiled for one) is, for messages."""
+    shape = f"topology {'-'.join(map(str, net.topology))}"
+    if is_dataflow(manifest):
+        return f"dataflow, folding {manifest['folding']['text']}, {shape}"
+    return f"LANES={manifest['lanes']}, {shape}, scheme {net.core_format.scheme.label}"
 
 
 def describe(binary: Path) -> dict:
@@ -97,15 +113,14 @@ def describe(binary: Path) -> dict:
 def check_harness_matches(binary: Path, net: QuantNetwork, manifest: dict, export_dir: Path) -> dict:
     """The compiled package constants must equal the export's; returns them."""
     compiled = describe(binary)
-    expected = expected_constants(net, manifest["lanes"])
+    expected = expected_constants(net, manifest)
     differ = [f"{k}: harness {compiled.get(k)}, export {v}" for k, v in expected.items() if compiled.get(k) != v]
     if differ:
         topology = "-".join(str(n) for n in [compiled["IN_PIXELS"], *compiled["LAYER_N_OUT"]])
+        built = ("dataflow" if "ARCHITECTURE" in compiled else f"LANES={compiled.get('LANES')}") + f", topology {topology}"
         raise HarnessError(
-            f"harness {binary} was compiled for a different network (LANES={compiled['LANES']}, "
-            f"topology {topology}, SCHEME={compiled['SCHEME']}) than the export in {export_dir} "
-            f"(LANES={manifest['lanes']}, topology {'-'.join(map(str, net.topology))}, "
-            f"scheme {net.core_format.scheme.label}); differing constants: " + "; ".join(differ)
+            f"harness {binary} was compiled for a different network ({built}) than the export in {export_dir} "
+            f"({describe_build(manifest, net)}); differing constants: " + "; ".join(differ)
             + f". Rebuild it: python -m sim.harness.build --export {export_dir}"
         )
     return compiled
@@ -166,13 +181,19 @@ def simulate(binary: Path, rom_dir: Path, images: np.ndarray, work_dir: Path, n_
 
 def build_report(net, manifest, export_dir, results, summary, expected_classes, labels, mismatches,
                  backpressure, seed, variant: Variant) -> dict:
-    lanes = int(manifest["lanes"])
     stream = results.select(1)
     clean = results.select(2) if backpressure else stream
     latency = results.select(0)
     cycles_per_image = steady_cycles_per_image(clean.done_cycle)
     macs = sum(n_in * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
-    word_cycles = sum(chunks(n_in, lanes) * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
+    if is_dataflow(manifest):
+        # every layer's lanes x neurons work at once; the slowest layer's words set the bound
+        lanes = [layer["lanes"] * layer["neurons"] for layer in manifest["layers"]]
+        multipliers = sum(lanes)
+        word_cycles = max(layer["words"] for layer in manifest["layers"])
+    else:
+        lanes = multipliers = int(manifest["lanes"])
+        word_cycles = sum(chunks(n_in, lanes) * n_out for n_in, n_out in zip(net.topology[:-1], net.topology[1:]))
     images = len(stream.image)
     per_second = CLOCK_MHZ * 1e6 / cycles_per_image if cycles_per_image else None
     return {
@@ -183,6 +204,8 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
         "weight_bits": net.core_format.weight_bits,
         "delta_bits": net.core_format.delta_bits,
         "bits": describe_precision(net),
+        "architecture": manifest.get("architecture", "overlay"),
+        "folding": manifest["folding"]["text"] if is_dataflow(manifest) else None,
         "lanes": lanes,
         "out_logits": variant.out_logits,
         "x_random": variant.x_random,
@@ -201,7 +224,7 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
         "latency_cycles": int(latency.done_cycle[0] - latency.first_cycle[0]),
         "macs_per_image": macs,
         "padded_word_cycles_per_image": word_cycles,
-        "mac_utilisation": macs / (lanes * cycles_per_image) if cycles_per_image else None,
+        "mac_utilisation": macs / (multipliers * cycles_per_image) if cycles_per_image else None,
         "padded_utilisation": word_cycles / cycles_per_image if cycles_per_image else None,
         "stream_cycles": int(stream.done_cycle[-1] - stream.first_cycle[0]),
         "sim_seconds": summary["stream_seconds"],

@@ -269,3 +269,56 @@ def test_mixed_precision_export_matches_golden(test_set, tmp_path):
     report = run(out, limit=300, images=images, labels=labels, work_dir=tmp_path / "work")
     assert report["mismatches"] == 0, report["first_mismatches"]
     assert report["bits"] == "w8d4a8,w3a3,w6d3a5" and report["images"] == 300
+
+
+@pytest.fixture(scope="module")
+def dataflow_export(tmp_path_factory):
+    """A dataflow export (ARCHITECTURE.md section 6, every lane kind, parallel neurons, per-layer
+    widths) with its harness built: (export dir, network)."""
+    from model.export import export_dataflow
+    from model.formats import layer_formats, parse_bits_spec
+
+    precisions = parse_bits_spec("w8a8,w3a3,w6d3a5", 3)
+    formats = layer_formats(precisions, Scheme.FIXED_REFERENCE, 2, None)
+    net = random_network(TOPOLOGY, formats, seed=6, calibration=load_fashion_mnist("train")[0][:512],
+                         activation=["clamp", "relu"], act_bits=[p.in_bits for p in precisions[1:]])
+    out = tmp_path_factory.mktemp("dataflow") / "export"
+    export_dataflow(net, out, "28x4:delta,8x2:lut,3:dsp", "ci-dataflow")
+    build_harness(out)
+    return out, net
+
+
+def test_dataflow_export_matches_golden_with_backpressure(dataflow_export, test_set, tmp_path):
+    """The dataflow core in the harness: bit-exact under idle and backpressure, the report names the
+    architecture and folding, and the clean burst runs at one image per 784 input beats."""
+    out, _ = dataflow_export
+    images, labels = test_set
+    report = run(out, backpressure=True, images=images, labels=labels, work_dir=tmp_path / "work",
+                 report_path=tmp_path / "report.json")
+    assert report["mismatches"] == 0, report["first_mismatches"]
+    assert report["architecture"] == "dataflow" and report["folding"] == "28x4:delta,8x2:lut,3:dsp"
+    assert report["padded_word_cycles_per_image"] == max(28 * 24 // 4, 3 * 16 // 2, 6 * 10)
+    assert 784 <= report["cycles_per_image"] <= 790, "one pixel per beat bounds the dataflow core"
+    constants = describe(out / "harness" / "harness")
+    assert constants["ARCHITECTURE"] == 1 and constants["LAYER_LANES"] == [28, 8, 3]
+    assert constants["LAYER_NEURONS"] == [4, 2, 1] and constants["LAYER_LANE_KIND"] == [2, 1, 0]
+
+
+def test_dataflow_harness_refuses_another_folding(dataflow_export, tmp_path):
+    """A harness compiled for one folding refuses an export of another (the package constants differ)."""
+    from model.export import export_dataflow
+
+    out, net = dataflow_export
+    other = tmp_path / "other"
+    export_dataflow(net, other, "28x2:delta,8x2:lut,3:dsp", "other")
+    with pytest.raises(HarnessError, match=r"compiled for a different network \(dataflow.*LAYER_NEURONS: harness \[4, 2, 1\], export \[2, 2, 1\]"):
+        run(other, harness_dir=out / "harness", limit=1, work_dir=tmp_path / "work")
+
+
+def test_dataflow_binary_names_the_missing_layer_rom(dataflow_export, tmp_path):
+    out, _ = dataflow_export
+    (tmp_path / "images.bin").write_bytes(bytes(784))
+    result = subprocess.run([str(out / "harness" / "harness"), "--images", "images.bin", "--results", "r.txt"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "ROM file l0_delta.mem not found in the working directory" in result.stderr
