@@ -63,13 +63,13 @@ module deltamac_layer_engine #(
     // a ROM costing at most this many LUT6 as distributed memory (WIDTH * ceil(DEPTH/64)) is distributed, else block RAM
     parameter int DIST_MAX_LUTS = 128,
     // $readmemh image of the delta ROM
-    parameter     DELTA_ROM_FILE = "l0_delta.mem",
+    parameter     DELTA_ROM_FILE = "",
     // $readmemh image of the reference ROM (unused for plain)
-    parameter     REF_ROM_FILE   = "l0_ref.mem",
+    parameter     REF_ROM_FILE   = "",
     // $readmemh image of the bias ROM
-    parameter     BIAS_ROM_FILE  = "l0_bias.mem",
+    parameter     BIAS_ROM_FILE  = "",
     // $readmemh image of the multiplier ROM
-    parameter     MULT_ROM_FILE  = "l0_mult.mem",
+    parameter     MULT_ROM_FILE  = "",
     // words per row, C (derived)
     localparam int CHUNKS       = (N_IN + LANES - 1) / LANES,
     // input buffer word address width (derived)

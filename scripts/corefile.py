@@ -25,6 +25,7 @@ from model.export import FORMAT_VERSION
 REPO = Path(__file__).resolve().parents[1]
 CORE_FILE = REPO / "deltamac.core"
 DEFAULT_BUILD = "build/s15"
+DATAFLOW_TOP = "deltamac_dataflow_top"
 
 
 class CoreFileError(ValueError):
@@ -202,8 +203,25 @@ def require_files(target: Target) -> None:
 
 
 def rom_parameters(target: Target) -> dict[str, Path]:
-    """The top-level ROM file parameters: delta.mem -> DELTA_ROM_FILE, and so on."""
+    """The top-level ROM file parameters: delta.mem -> DELTA_ROM_FILE, and so on; the dataflow top
+    takes the directory of its l<l>_*.mem images instead (ROM_DIR)."""
+    if target.toplevel == DATAFLOW_TOP:
+        return {"ROM_DIR": target.mem_files[0].parent} if target.mem_files else {}
     return {f"{path.stem.upper()}_ROM_FILE": path for path in target.mem_files}
+
+
+def export_architecture(build_dir: str | Path) -> str:
+    """The architecture of an export: "overlay" (deltamac_top; also without a manifest or key) or
+    "dataflow" (deltamac_dataflow_top)."""
+    manifest = (REPO / build_dir) / "manifest.json"
+    if not manifest.is_file():
+        return "overlay"
+    return json.loads(manifest.read_text()).get("architecture", "overlay")
+
+
+def target_for(build_dir: str | Path, overlay_target: str = "default") -> str:
+    """The core target that builds an export: `dataflow` for a dataflow export, else overlay_target."""
+    return "dataflow" if export_architecture(build_dir) == "dataflow" else overlay_target
 
 
 def _tcl_list(paths: tuple[Path, ...]) -> str:

@@ -1,4 +1,4 @@
-"""Open-source synthesis and timing of deltamac_top (no Vivado needed).
+"""Open-source synthesis and timing of deltamac_top or, for a dataflow export, deltamac_dataflow_top (no Vivado needed).
 
     python -m scripts.open_flow synth --build build/<config>   # Yosys synth_xilinx -> synth_xc7.json
     python -m scripts.open_flow pnr   --build build/<config>   # Yosys synth_ecp5 + nextpnr-ecp5 -> pnr_ecp5.json
@@ -9,8 +9,9 @@ The ECP5 flow maps block RAM in its deep shapes (scripts/ecp5/brams_deep.txt) an
 flip-flops around block RAMs and multipliers into their registers (scripts/ecp5_regpack.py), as
 vendor flows do; pnr_ecp5.json records what was packed.
 
-Sources come from deltamac.core (target `default`: the generated package and the RTL), the ROM
-images from the export directory, passed as the top's *_ROM_FILE parameters. Set $YOSYS to use
+Sources come from deltamac.core (target `default`, or `dataflow` for a dataflow export: the
+generated package and the RTL), the ROM images from the export directory, passed as the top's
+*_ROM_FILE parameters (the dataflow top: ROM_DIR). Set $YOSYS to use
 another Yosys binary than the one on PATH (the reports record the version). The XC7S15
 judgement counts a RAMB18 as half a RAMB36 and LUTs used as memory or shift registers as LUTs.
 """
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from scripts import ecp5_regpack
-from scripts.corefile import REPO, Target, require_files, resolve_target, rom_parameters
+from scripts.corefile import REPO, Target, require_files, resolve_target, rom_parameters, target_for
 from sim.runner import require_tool
 
 # XC7S15 capacity (DS180): 8,000 LUTs, 16,000 flip-flops, 20 DSP48E1, 10 RAMB36E1 (= 20 RAMB18E1).
@@ -120,6 +121,9 @@ def _rtl_revision() -> str:
 
 def _network(build: Path) -> dict:
     manifest = json.loads((build / "manifest.json").read_text())
+    if manifest.get("architecture") == "dataflow":
+        return {"topology": manifest["topology"], "architecture": "dataflow", "folding": manifest["folding"]["text"],
+                "formats": [layer["format"] for layer in manifest["layers"]]}
     return {"topology": manifest["topology"], "lanes": manifest["lanes"], "delta": manifest["delta"]}
 
 
@@ -147,7 +151,7 @@ def xc7_counts(cells: dict[str, int]) -> dict:
 
 
 def synth_xc7(build: Path, out: Path) -> dict:
-    target = resolve_target("default", build)
+    target = resolve_target(target_for(build), build)
     require_files(target)
     work = build / "yosys"
     stat_path = work / "synth_xc7_stat.json"
@@ -180,7 +184,7 @@ def synth_xc7(build: Path, out: Path) -> dict:
 def netlist_xc7(build: Path, out: Path, parameters: dict[str, int]) -> Path:
     """The synth_xilinx netlist of `make synth` (top parameters overridden by `parameters`)
     written as Verilog to `out` for simulation with the Xilinx cell models; returns the log."""
-    target = resolve_target("default", build)
+    target = resolve_target(target_for(build), build)
     require_files(target)
     script = _yosys_read(target, parameters) + _synth_xc7_script(target.toplevel) + [f"write_verilog -noattr {out}"]
     return _run_yosys(script, out.parent, "netlist_xc7")
@@ -189,7 +193,7 @@ def netlist_xc7(build: Path, out: Path, parameters: dict[str, int]) -> Path:
 def netlist_ecp5(build: Path, out: Path, parameters: dict[str, int]) -> dict:
     """The synth_ecp5 netlist of `make pnr` after the register packing (scripts/ecp5_regpack.py),
     written as Verilog to `out` for simulation with the ECP5 cell models; returns what was packed."""
-    target = resolve_target("default", build)
+    target = resolve_target(target_for(build), build)
     require_files(target)
     packed, packing = _synth_ecp5_packed(target, out.parent, parameters)
     _run_yosys([f"read_json {packed}", f"write_verilog -noattr {out}"], out.parent, "netlist_ecp5_verilog")
@@ -243,7 +247,7 @@ def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, packa
 def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float, seeds: list[int]) -> dict:
     """Synthesis and register packing once, place and route once per placer seed; the reported
     Fmax is the worst seed's (placement alone moves it by several per cent)."""
-    target = resolve_target("default", build)
+    target = resolve_target(target_for(build), build)
     require_files(target)
     nextpnr = _nextpnr()  # missing: stop before the synthesis
     work = build / "ecp5"

@@ -50,7 +50,8 @@ def summary_rows(build: Path) -> list[tuple[str, str]]:
         ("stored weight bits / plain 8-bit",
          f"{train['weight_bits_stored']:,} / {train['weight_bits_plain']:,} "
          f"({100 * train['weight_bits_stored'] / train['weight_bits_plain']:.1f}%)"),
-        ("lanes P", str(rtl["lanes"])),
+        (("folding (dataflow core)", rtl["folding"]) if rtl.get("architecture") == "dataflow"
+         else ("lanes P", str(rtl["lanes"]))),
         ("cycles per image (steady state)", f"{rtl['cycles_per_image']:.1f}"),
         ("MAC-lane utilisation", percent(rtl["mac_utilisation"])),
         ("latency (one image, cycles)", str(rtl["latency_cycles"])),

@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--float-epochs", type=int, help="float pre-training epochs (default: a third)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of initialisation and shuffling")
     parser.add_argument("--lanes", type=int, default=defaults.lanes, help="MAC lanes P of the export (1..32)")
+    parser.add_argument("--folding", default=None,
+                        help="export for the dataflow core with this folding, P[xN][:kind] per layer (e.g. 16x5:delta,2,1; "
+                             "ARCHITECTURE.md section 6); default: the preset's (s15-dataflow), else the shared-lane core "
+                             "at --lanes")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="QAT loss weight (0..1) of distillation from the trained float network")
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
-        group=parse_group(args.group), bits=args.bits, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
+        group=parse_group(args.group), bits=args.bits, folding=args.folding, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
         batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,

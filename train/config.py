@@ -8,6 +8,7 @@ from pathlib import Path
 
 from model.formats import (ACT_BITS, DeltaFormat, FormatError, LayerPrecision, Scheme, core_format,
                            format_bits_spec, layer_formats, parse_bits_spec)
+from model.folding import check_folding_for
 from model.packing import RomLayout
 
 IN_PIXELS, NUM_CLASSES = 784, 10
@@ -18,12 +19,18 @@ PRESETS: dict[str, tuple[int, ...]] = {
     # The most accurate MLP whose compressed store fits the XC7S15 beside the core at P=16,
     # fixed_reference 4-bit (chosen by `python -m train.fit`, see docs/train.md).
     "s15": (80, 16),
+    # s15's network on the dataflow core (ARCHITECTURE.md section 6): one engine per layer, folded
+    # to the input rate (784 words per image in layer 0, one pixel per beat) by PRESET_FOLDINGS.
+    "s15-dataflow": (80, 16),
 }
+# Presets exported for the dataflow core, with their folding (P[xN][:kind] per layer); the others
+# are exported for the shared-lane core at --lanes unless --folding is given.
+PRESET_FOLDINGS: dict[str, str] = {"s15-dataflow": "16x5:delta,2,1"}
 SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
 DELTA_BITS_RANGE = (2, 8)
 PLAIN_WEIGHT_BITS_RANGE = (2, 8)
-RUN_PLACEMENT = ("build_root", "data_root", "threads")  # options that do not change what is trained
+RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding")  # options that do not change what is trained
 DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
 
 
@@ -39,6 +46,7 @@ class RunConfig:
     delta_bits: int = DEFAULT_DELTA_BITS
     group: int | None = None  # None: one reference per row
     bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
+    folding: str | None = None  # dataflow export (model.folding); None: the preset's (PRESET_FOLDINGS) or none
     epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
     seed: int = DEFAULT_SEED
@@ -93,6 +101,8 @@ class RunConfig:
             raise ConfigError(f"hidden layer sizes must be positive, got {self.hidden_sizes}")
         if self.bits is not None:
             self._check_bits()
+        if self.export_folding is not None:
+            self._check_folding()
         if self.delta_format is not None:
             for index, (n_in, fmt) in enumerate(zip(self.sizes[:-1], self.layer_formats)):
                 try:
@@ -129,6 +139,22 @@ class RunConfig:
             object.__setattr__(self, "bits", None)
         else:
             object.__setattr__(self, "bits", format_bits_spec(precisions))
+
+    def _check_folding(self) -> None:
+        """A dataflow export needs integer layers and a folding that suits them (before training)."""
+        if not self.quantized:
+            raise ConfigError("--folding exports for the dataflow core: it needs a quantised --scheme, not float")
+        try:
+            check_folding_for(self.sizes, self.layer_formats, (ACT_BITS, *self.act_bits), self.export_folding)
+        except FormatError as err:
+            raise ConfigError(f"--folding: {err}") from None
+
+    @property
+    def export_folding(self) -> str | None:
+        """The folding the run is exported with for the dataflow core, None: the shared-lane core."""
+        if self.folding is not None:
+            return self.folding
+        return PRESET_FOLDINGS.get(self.config) if self.hidden is None else None
 
     @property
     def precisions(self) -> tuple[LayerPrecision, ...] | None:
@@ -219,6 +245,8 @@ class RunConfig:
         data["hidden"] = list(self.hidden_sizes)
         if self.bits is None:  # uniform runs keep the configuration (and recipe) they had before --bits
             del data["bits"]
+        if self.folding is None:  # the same for --folding (an export option: never in the recipe)
+            del data["folding"]
         return data
 
     def recipe(self) -> dict:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from model.accounting import stored_bits
 from model.datasets import load_dataset
-from model.export import export_network, load_export
+from model.export import dataflow_stored_bits, export_dataflow, export_network, load_export
 from model.inference import predict
 from model.network import QuantNetwork, describe_precision
 from train.config import ConfigError, RunConfig
@@ -247,9 +247,15 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
     net = None
     if cfg.quantized:
         net = model.to_quant_network()
-        manifest = export_network(net, out, cfg.lanes, f"{cfg.run_name}-{cfg.variant or 'default'}")
+        name = f"{cfg.run_name}-{cfg.variant or 'default'}"
+        if cfg.export_folding is None:
+            manifest = export_network(net, out, cfg.lanes, name)
+            bits = stored_bits(net, cfg.lanes)
+        else:
+            manifest = export_dataflow(net, out, cfg.export_folding, name)
+            bits = dataflow_stored_bits(net, cfg.export_folding)
+            report |= {"architecture": "dataflow", "folding": manifest["folding"]["text"], "lanes": None}
         golden = verify_export(net, out, test_x.numpy())
-        bits = stored_bits(net, cfg.lanes)
         report |= {
             "delta_bits": cfg.delta_format.delta_bits, "delta_shifts": model.delta_shifts.tolist(),
             "bits": describe_precision(net), "act_bits": [layer.act_bits for layer in net.layers[:-1]],

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import subprocess
 import sys
 import time
@@ -27,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from model.export import MANIFEST_FILE
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
-from scripts.corefile import resolve_target
+from scripts.corefile import export_architecture, resolve_target, target_for
 from sim.runner import REPO, require_tool
 
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -76,14 +74,6 @@ class Variant:
                 "-CFLAGS", f"-DHARNESS_X_RANDOM={int(self.x_random)}"]
 
 
-def export_architecture(export_dir: Path) -> str:
-    """"overlay" (deltamac_top) or "dataflow" (deltamac_dataflow_top), from the export's manifest."""
-    manifest = export_dir / MANIFEST_FILE
-    if not manifest.is_file():
-        return "overlay"  # harness_sources reports the missing export
-    return json.loads(manifest.read_text()).get("architecture", "overlay")
-
-
 def architecture_flags(export_dir: Path) -> list[str]:
     """A dataflow export's harness wraps deltamac_dataflow_top (the wrapper's and the C++ main's
     DELTAMAC_DATAFLOW)."""
@@ -96,7 +86,7 @@ def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list
     """Verilator inputs in dependency order: deltamac.core's target for the export's architecture
     (`default` or `dataflow`: the export's package first, then the RTL), the wrapper and the C++
     main. `rtl` replaces the core's RTL files (the tests use a deliberately broken deltamac_top)."""
-    target = resolve_target("dataflow" if export_architecture(export_dir) == "dataflow" else "default", export_dir)
+    target = resolve_target(target_for(export_dir), export_dir)
     design = list(target.sources) if rtl is None else [export_dir / SV_PACKAGE_FILE, *map(Path, rtl)]
     missing = [path for path in design if not path.is_file()]
     if missing:

@@ -29,6 +29,11 @@ from train.config import ConfigError, RunConfig
     (dict(bits="w2a2", scheme="float"), "--bits sets per-layer integer precisions: it needs a quantised --scheme"),
     (dict(bits="w8a8,w4a4,w8a8", scheme="consecutive"),
      "layer 1 (w4a4) is stored plain, and a consecutive core with 4-bit deltas cannot hold the steps"),
+    (dict(folding="16x3,2,1"), "--folding: folding '16x3,2,1', layer 0 (784 inputs, 80 outputs): 3 parallel neurons do not divide n_out 80"),
+    (dict(folding="16,2"), "--folding: folding '16,2' has 2 entries; the network has 3 layers"),
+    (dict(folding="16:delta,2,1", scheme="consecutive"), "kind delta multiplies fixed_reference deltas"),
+    (dict(folding="16,2,1", scheme="float"), "--folding exports for the dataflow core: it needs a quantised --scheme"),
+    (dict(config="s15-dataflow", scheme="float"), "--folding exports for the dataflow core"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -42,6 +47,7 @@ def test_bad_options_raise_clear_errors(options, message):
     (["--config", "paper", "--group", "16"], "group 16 does not divide"),
     (["--hidden", "64,x"], "--hidden must be comma-separated layer sizes"),
     (["--bits", "w8a8,w4a4"], "--bits: bits spec 'w8a8,w4a4' has 2 entries; the network has 3 layers"),
+    (["--folding", "16x0,2,1"], "--folding: folding '16x0,2,1'"),
 ])
 def test_cli_reports_bad_options(argv, message, capsys):
     assert main(argv) == 2
@@ -98,3 +104,14 @@ def test_help_describes_and_never_trains(tmp_path, monkeypatch, capsys):
     assert "usage: python -m train " in out and "(default: fixed_reference)" in out
     assert "usage: python -m train.sweep" in out and "SWEEP_CONFIGS" in out
     assert not (tmp_path / "build").exists()
+
+
+def test_folding_is_an_export_option_not_a_recipe():
+    """s15-dataflow is s15's network exported for the dataflow core: the preset brings its folding,
+    and --folding never changes what is trained (the recipe)."""
+    preset = RunConfig(config="s15-dataflow")
+    assert preset.export_folding is not None and preset.out_dir == Path("build/s15-dataflow")
+    assert RunConfig(config="s15").export_folding is None
+    folded = RunConfig(folding="16x5:delta,2,1")
+    assert folded.export_folding == "16x5:delta,2,1" and folded.variant == ""
+    assert folded.recipe() == RunConfig().recipe()

@@ -77,6 +77,22 @@ def test_smoke_training_exports_the_trained_network(tmp_path, test_images, optio
         assert report[key] is not None, key
 
 
+def test_smoke_training_exports_for_the_dataflow_core(tmp_path, test_images):
+    """--folding: the trained network is exported per layer in its own format (ARCHITECTURE.md
+    section 6) and reads back equal to it; the report names the architecture and folding."""
+    cfg = smoke_config(tmp_path, scheme="fixed_reference", delta_bits=3, bits="w8a8,w3a3,w6d2a4",
+                       folding="16x2:delta,8x2:lut,4")
+    result = run(cfg, log=lambda _: None)
+    loaded, manifest = load_export(cfg.out_dir)
+    assert same_network(loaded, result.network)
+    assert manifest["architecture"] == "dataflow" and manifest["folding"]["text"] == "16x2:delta,8x2:lut,4:delta"
+    images, _ = test_images
+    assert np.array_equal(IntegerSimulation(result.network).predict(images), predict(loaded, images))
+    report = json.loads((cfg.out_dir / REPORT).read_text())
+    assert (report["architecture"], report["folding"], report["lanes"]) == ("dataflow", "16x2:delta,8x2:lut,4:delta", None)
+    assert report["bram18"]["total"] == sum(rom["bram18"] for rom in manifest["roms"].values())
+
+
 def test_float_scheme_reports_float_accuracy_without_export(tmp_path):
     cfg = smoke_config(tmp_path, scheme="float", epochs=1, float_epochs=None)
     result = run(cfg, log=lambda _: None)
