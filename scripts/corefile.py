@@ -219,9 +219,20 @@ def export_architecture(build_dir: str | Path) -> str:
     return json.loads(manifest.read_text()).get("architecture", "overlay")
 
 
+# The dataflow core's version of an overlay target (a target missing here has none).
+DATAFLOW_TARGETS = {"default": "dataflow", "synth": "dataflow_synth", "dataflow": "dataflow",
+                    "dataflow_synth": "dataflow_synth"}
+
+
 def target_for(build_dir: str | Path, overlay_target: str = "default") -> str:
-    """The core target that builds an export: `dataflow` for a dataflow export, else overlay_target."""
-    return "dataflow" if export_architecture(build_dir) == "dataflow" else overlay_target
+    """The core target that builds an export: for a dataflow export the dataflow version of
+    overlay_target (CoreFileError if it has none, e.g. the UART board top), else overlay_target."""
+    if export_architecture(build_dir) != "dataflow":
+        return overlay_target
+    if overlay_target not in DATAFLOW_TARGETS:
+        raise CoreFileError(f"{build_dir} is a dataflow export; deltamac.core target {overlay_target!r} builds the "
+                            f"shared-lane core only (dataflow targets: {', '.join(sorted(set(DATAFLOW_TARGETS.values())))})")
+    return DATAFLOW_TARGETS[overlay_target]
 
 
 def _tcl_list(paths: tuple[Path, ...]) -> str:
@@ -253,7 +264,8 @@ def tcl_text(target: Target) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["tcl", "list"], help="tcl: write a Tcl variables file; list: print files")
-    parser.add_argument("--target", default="default", help="core target (default, lint, synth, board)")
+    parser.add_argument("--target", default="default", help="core target (default, lint, synth, board; for a dataflow export default and synth "
+                        "mean dataflow and dataflow_synth)")
     parser.add_argument("--build", default=DEFAULT_BUILD, help="export directory build/<config>")
     parser.add_argument("--out", type=Path, help="output file (tcl)")
     parser.add_argument(
@@ -261,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         help="list: only the repository's own files (RTL, constraints), no export needed",
     )
     args = parser.parse_args(argv)
-    target = resolve_target(args.target, args.build, export_needed=not (args.command == "list" and args.repo_only))
+    repo_only = args.command == "list" and args.repo_only
+    name = args.target if repo_only else target_for(args.build, args.target)
+    target = resolve_target(name, args.build, export_needed=not repo_only)
     if args.command == "list" and args.repo_only:
         build = (REPO / args.build).resolve()
         own = [p for p in target.files() if build not in p.parents]

@@ -29,3 +29,15 @@ def small_export() -> Path:
     net = random_network(SMALL_TOPOLOGY, DeltaFormat(Scheme.FIXED_REFERENCE, 8, 4, None), seed=3)
     export_network(net, out, lanes=SMALL_LANES, name="fpga_small")
     return out
+
+
+@pytest.fixture(scope="session")
+def small_dataflow_export() -> Path:
+    """The same network exported for the dataflow core (folding 8x2:delta,4), next to small_export."""
+    from model.export import export_dataflow
+
+    out = REPO / "build" / f"ci-fpga-dataflow-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    shutil.rmtree(out, ignore_errors=True)
+    net = random_network(SMALL_TOPOLOGY, DeltaFormat(Scheme.FIXED_REFERENCE, 8, 4, None), seed=3)
+    export_dataflow(net, out, "8x2:delta,4", name="fpga_dataflow")
+    return out

@@ -27,6 +27,7 @@ from scripts.corefile import (
     require_files,
     resolve_target,
     rom_parameters,
+    target_for,
     tcl_text,
 )
 
@@ -262,3 +263,21 @@ def test_an_export_of_an_older_format_is_refused_with_the_renew_command(small_ex
     with pytest.raises(CoreFileError, match=r"export format_version 1, the RTL needs 2 .* re-export it: make rom CONFIG"):
         resolve_target("default", old)
     assert resolve_target("default", old, export_needed=False).toplevel == "deltamac_top"
+
+
+def test_vivado_build_script_for_a_dataflow_export(small_dataflow_export: Path, tmp_path: Path) -> None:
+    """`make vivado-ooc` on a dataflow export builds deltamac_dataflow_top: its per-layer ROM images,
+    ROM_DIR the export directory; the board top has no dataflow version and says so."""
+    assert target_for(small_dataflow_export, "synth") == "dataflow_synth"
+    target, target_tcl = write_target_tcl("dataflow_synth", small_dataflow_export, tmp_path)
+    assert [p.name for p in target.mem_files] == ["l0_delta.mem", "l0_ref.mem", "l0_bias.mem", "l0_mult.mem",
+                                                  "l1_delta.mem", "l1_ref.mem", "l1_bias.mem", "l1_mult.mem"]
+    calls, _ = run_script(SCRIPTS / "vivado_build.tcl", [str(target_tcl), str(tmp_path / "vivado"), "7.5"], tmp_path)
+    (synth,) = calls_named(calls, "synth_design")
+    assert synth[synth.index("-top") + 1] == "deltamac_dataflow_top"
+    generics = [synth[i + 1] for i, word in enumerate(synth) if word == "-generic"]
+    assert generics == [f'ROM_DIR="{small_dataflow_export}"']
+    (read_mem,) = calls_named(calls, "read_mem")
+    assert read_mem[0].split() == [str(p) for p in target.mem_files]
+    with pytest.raises(CoreFileError, match="is a dataflow export; deltamac.core target 'board' builds the shared-lane core only"):
+        target_for(small_dataflow_export, "board")
