@@ -3,10 +3,14 @@
 // Per image it issues WORDS = CHUNKS * N_OUT / NEURONS words back to back, neuron group by
 // group (NEURONS neurons in parallel), word by word: the delta / reference ROM read and the
 // activation word of the input buffer. Per parallel neuron a deltamac_delta_decoder and a
-// deltamac_mac_array (LANE_KIND 0: multiplier blocks, 1: LUT products) or one
-// deltamac_delta_mac_array (LANE_KIND 2: the deltas are multiplied, fixed_reference only) sums the
-// neuron; a serialiser hands the NEURONS sums of a group one per cycle to the bias / multiplier
-// ROMs and the layer's deltamac_requant, whose outputs leave in neuron order.
+// deltamac_mac_array (LANE_KIND 0: multiplier blocks, 1: LUT products) sums the neuron; with
+// LANE_KIND 2 (fixed_reference only) the lanes multiply the deltas instead: for one reference per
+// row, sum_i w_i a_i = r * A + 2**s * sum_i d_i a_i with A = sum_i a_i the same for every neuron of
+// the image, so the engine sums A once (one activation tree) and each neuron has only a
+// deltamac_mac_array of narrow delta products; r * A is added after the serialiser by the layer's
+// one reference multiplier. With several reference groups per row each neuron has a
+// deltamac_delta_mac_array. A serialiser hands the NEURONS sums of a group one per cycle to the
+// bias / multiplier ROMs and the layer's deltamac_requant, whose outputs leave in neuron order.
 //
 // Pipeline (t = a word's issue cycle): activation read requested at t-1 (in_rd_*_next), ROM
 // reads at t, both words at t+1 (stage 1: lanes masked and extended), decoder + MAC array (or
@@ -130,6 +134,11 @@ module deltamac_layer_engine #(
   localparam int K_W         = $clog2(NEURONS > 1 ? NEURONS : 2);
   localparam int LEFT_W      = $clog2(NEURONS + 1);
   localparam int ACT_W       = $clog2(ACT_BITS + 1);
+  // Delta lanes with one reference per row: the activation sum A is shared by all neurons.
+  localparam int SHARED_REF  = LANE_KIND == 2 && GROUP_WORDS == CHUNKS ? 1 : 0;
+  localparam int TREE_LEVELS = LANES > 1 ? $clog2(LANES) : 0;
+  localparam int SUM_W       = MAC_ACT_W + $clog2(N_IN + 1);  // |A| over a row, exact
+  localparam int REF_W       = SHARED_REF != 0 ? WEIGHT_BITS : 1;  // a neuron's reference, carried to the serialiser
 
   // A ROM goes to distributed memory when that costs few LUTs (see DIST_MAX_LUTS).
   function automatic int distributed(input int width, input int depth);
@@ -300,12 +309,45 @@ module deltamac_layer_engine #(
     assign unused_shared = ^w_acts_shared;
   end
 
+  logic [NEURONS*REF_W-1:0] mac_refs;  // SHARED_REF: each neuron's reference, aligned with its sum
+
   for (genvar k = 0; k < NEURONS; k++) begin : gen_neuron
     localparam int USER_W = k == 0 ? TAG_W : 1;
     logic [USER_W-1:0] user_in, user_out;
     assign user_in = k == 0 ? USER_W'(s1_tag) : '0;
 
-    if (LANE_KIND == 2) begin : gen_delta_domain
+    if (SHARED_REF != 0) begin : gen_shared_ref
+      // Only the delta products; the reference rides along as sideband (constant along the row).
+      logic [USER_W+REF_W-1:0] ref_user_out;
+      logic                    unused_shared_ref;  // no decoder: no group starts, no decoded activations
+      assign unused_shared_ref = ^{s1_group_start_q, w_acts_shared};
+      if (k == 0) begin : gen_no_shared
+        assign w_acts_shared = '0;
+      end
+
+      deltamac_mac_array #(
+          .LANES      (LANES),
+          .WEIGHT_BITS(DELTA_BITS),
+          .ACT_BITS   (MAC_ACT_W),
+          .ACC_BITS   (ACC_BITS),
+          .USER_WIDTH (USER_W + REF_W),
+          .LUT_LANES  (1)
+      ) u_mac (
+          .clk       (clk),
+          .rst       (rst),
+          .in_valid  (s1_valid_q),
+          .in_weights(delta_word[k*LANES*DELTA_BITS +: LANES*DELTA_BITS]),
+          .in_acts   (s1_acts),
+          .in_first  (s1_first_q),
+          .in_last   (s1_last_q),
+          .in_user   ({user_in, ref_word[k*WEIGHT_BITS +: REF_W]}),
+          .out_valid (mac_valid[k]),
+          .out_acc   (mac_accs[k*ACC_BITS +: ACC_BITS]),
+          .out_user  (ref_user_out)
+      );
+      assign {user_out, mac_refs[k*REF_W +: REF_W]} = ref_user_out;
+    end else if (LANE_KIND == 2) begin : gen_delta_domain
+      assign mac_refs[k*REF_W +: REF_W] = '0;
       logic unused_delta_domain;  // no decoder: no group starts, no decoded activations to share
       assign unused_delta_domain = ^{s1_group_start_q, w_acts_shared};
       if (k == 0) begin : gen_no_shared
@@ -336,6 +378,7 @@ module deltamac_layer_engine #(
           .out_user (user_out)
       );
     end else begin : gen_decoded
+      assign mac_refs[k*REF_W +: REF_W] = '0;
       // The decoder carries the activations and word flags (neuron 0) to the MAC array.
       localparam int DEC_USER_W = k == 0 ? LANES * MAC_ACT_W + 2 + TAG_W : 2;
       logic [DEC_USER_W-1:0]        dec_user_in, dec_user_out;
@@ -413,6 +456,9 @@ module deltamac_layer_engine #(
   // Serialiser: a group's NEURONS sums leave one per cycle, in neuron order. A group's sums come
   // every CHUNKS >= NEURONS cycles, so a group arrives at the latest with its predecessor's last.
   logic [NEURONS*ACC_BITS-1:0] ser_accs_q;
+  logic [NEURONS*REF_W-1:0]    ser_refs_q;
+  logic signed [SUM_W-1:0]     ser_asum_q;  // SHARED_REF: A of the image being serialised
+  logic signed [SUM_W-1:0]     asum_aligned;
   logic [LEFT_W-1:0]           ser_left_q;
   logic [K_W-1:0]              ser_k_q;
   logic [NEURON_AW-1:0]        ser_neuron_q;
@@ -433,17 +479,124 @@ module deltamac_layer_engine #(
     end
     if (mac_valid[0]) begin
       ser_accs_q        <= mac_accs;
+      ser_refs_q        <= mac_refs;
       ser_k_q           <= '0;
       {ser_group_first_q, ser_group_last_q, ser_bank_q} <= mac_tag;
     end else if (ser_valid) begin
       ser_accs_q <= (NEURONS*ACC_BITS)'(ser_accs_q >> ACC_BITS);
+      ser_refs_q <= (NEURONS*REF_W)'(ser_refs_q >> REF_W);
       ser_k_q    <= ser_k_q + K_W'(1);
+    end
+    if (mac_valid[0] && mac_tag[2]) begin
+      ser_asum_q <= asum_aligned;  // a new image's first group: its A
     end
     if (mac_valid[0] && mac_tag[2]) begin
       ser_neuron_q <= '0;
     end else if (ser_valid) begin
       ser_neuron_q <= ser_neuron_q + NEURON_AW'(1);
     end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Reference term (SHARED_REF): A = sum of the image's activations, from the words of its first
+  // neuron group (every group reads the same vector), delayed to arrive with that group's sums;
+  // after the serialiser each neuron's sum becomes (sum << s) + r * A. Otherwise the sums pass.
+  logic                j_valid, j_first, j_last, j_bank;
+  logic [ACC_BITS-1:0] j_acc;
+  logic [NEURON_AW-1:0] j_neuron;
+
+  if (SHARED_REF != 0) begin : gen_reference_term
+    // Cycles from a word at stage 1 to its sum in the accumulator, and from the group's last word
+    // to its sums at the serialiser (deltamac_mac_array's LATENCY).
+    localparam int TREE_LATENCY = 1 + TREE_LEVELS;
+    localparam int MAC_LATENCY  = 5 + TREE_LEVELS;
+    localparam int ALIGN        = MAC_LATENCY - TREE_LATENCY;  // accumulator -> serialiser stages
+
+    logic signed [MAC_ACT_W+TREE_LEVELS-1:0] word_sum;
+    logic [TREE_LATENCY-1:0]                 sum_valid_q, sum_first_q, sum_last_q, sum_group_first_q;
+    logic signed [SUM_W-1:0]                 asum_d;
+    logic [ALIGN*SUM_W-1:0]                  asum_line_q;  // A of a finished first group, delayed
+    logic [ALIGN-1:0]                        asum_done_q;
+    logic signed [SUM_W-1:0]                 asum_q;
+
+    deltamac_adder_tree #(
+        .INPUTS  (LANES),
+        .IN_BITS (MAC_ACT_W),
+        .OUT_BITS(MAC_ACT_W + TREE_LEVELS)
+    ) u_act_tree (
+        .clk      (clk),
+        .in_values(s1_acts),
+        .out_sum  (word_sum)
+    );
+
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        sum_valid_q <= '0;
+        asum_done_q <= '0;
+      end else begin
+        sum_valid_q <= TREE_LATENCY'({sum_valid_q, s1_valid_q});
+        asum_done_q <= ALIGN'({asum_done_q, sum_valid_q[TREE_LATENCY-1] && sum_last_q[TREE_LATENCY-1]
+                                            && sum_group_first_q[TREE_LATENCY-1]});
+      end
+      sum_first_q       <= TREE_LATENCY'({sum_first_q, s1_first_q});
+      sum_last_q        <= TREE_LATENCY'({sum_last_q, s1_last_q});
+      sum_group_first_q <= TREE_LATENCY'({sum_group_first_q, s1_group_first_q});
+      if (sum_valid_q[TREE_LATENCY-1] && sum_group_first_q[TREE_LATENCY-1]) begin
+        asum_q <= asum_d;
+      end
+      asum_line_q <= (ALIGN*SUM_W)'({asum_line_q, asum_d});
+    end
+
+    assign asum_d = (sum_first_q[TREE_LATENCY-1] ? '0 : asum_q) + SUM_W'(word_sum);
+    assign asum_aligned = asum_line_q[ALIGN*SUM_W-1 -: SUM_W];
+
+    // Join: two stages after the serialiser (product, then sum).
+    logic                       p_valid_q, p_first_q, p_last_q, p_bank_q;
+    logic [NEURON_AW-1:0]       p_neuron_q;
+    logic signed [ACC_BITS-1:0] p_delta_q, p_ref_q;
+    logic                       s_valid_q, s_first_q, s_last_q, s_bank_q;
+    logic [NEURON_AW-1:0]       s_neuron_q;
+    logic signed [ACC_BITS-1:0] s_acc_q;
+
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        p_valid_q <= 1'b0;
+        s_valid_q <= 1'b0;
+      end else begin
+        p_valid_q <= ser_valid;
+        s_valid_q <= p_valid_q;
+      end
+      p_first_q  <= ser_first;
+      p_last_q   <= ser_last;
+      p_bank_q   <= ser_bank_q;
+      p_neuron_q <= ser_neuron_q;
+      p_delta_q  <= $signed(ser_accs_q[ACC_BITS-1:0]) <<< DELTA_SHIFT;
+      p_ref_q    <= ACC_BITS'($signed(ser_refs_q[REF_W-1:0]) * ser_asum_q);
+      s_first_q  <= p_first_q;
+      s_last_q   <= p_last_q;
+      s_bank_q   <= p_bank_q;
+      s_neuron_q <= p_neuron_q;
+      s_acc_q    <= p_delta_q + p_ref_q;
+    end
+
+    assign {j_valid, j_first, j_last, j_bank, j_neuron, j_acc} =
+        {s_valid_q, s_first_q, s_last_q, s_bank_q, s_neuron_q, s_acc_q};
+
+`ifndef SYNTHESIS
+    // Simulation check: A of an image is complete exactly when its first group's sums arrive.
+    always @(posedge clk) begin
+      if (!rst && mac_valid[0] && mac_tag[2] && !asum_done_q[ALIGN-1]) begin
+        $fatal(1, "deltamac_layer_engine: an image's first neuron group arrives without its activation sum, at %0t",
+               $time);
+      end
+    end
+`endif
+  end else begin : gen_no_reference_term
+    logic unused_ref_path;  // no shared reference term
+    assign unused_ref_path = ^{ser_refs_q, ser_asum_q};
+    assign asum_aligned = '0;
+    assign {j_valid, j_first, j_last, j_bank, j_neuron, j_acc} =
+        {ser_valid, ser_first, ser_last, ser_bank_q, ser_neuron_q, ser_accs_q[ACC_BITS-1:0]};
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -458,8 +611,8 @@ module deltamac_layer_engine #(
       .DISTRIBUTED(distributed(BIAS_BITS, N_OUT))
   ) u_bias_rom (
       .clk    (clk),
-      .rd_en  (ser_valid),
-      .rd_addr(ser_neuron_q),
+      .rd_en  (j_valid),
+      .rd_addr(j_neuron),
       .rd_data(bias_word)
   );
 
@@ -470,8 +623,8 @@ module deltamac_layer_engine #(
       .DISTRIBUTED(distributed(MULT_BITS, N_OUT))
   ) u_mult_rom (
       .clk    (clk),
-      .rd_en  (ser_valid),
-      .rd_addr(ser_neuron_q),
+      .rd_en  (j_valid),
+      .rd_addr(j_neuron),
       .rd_data(mult_word)
   );
 
@@ -484,10 +637,10 @@ module deltamac_layer_engine #(
     if (rst) begin
       rq_in_valid_q <= 1'b0;
     end else begin
-      rq_in_valid_q <= ser_valid;
+      rq_in_valid_q <= j_valid;
     end
-    rq_in_acc_q  <= ser_accs_q[ACC_BITS-1:0];
-    rq_in_user_q <= {ser_first, ser_last, ser_bank_q};
+    rq_in_acc_q  <= j_acc;
+    rq_in_user_q <= {j_first, j_last, j_bank};
   end
 
   deltamac_requant #(

@@ -63,6 +63,11 @@ CONFIGS = {
     "cons_784_48_16_10": NetConfig(
         (784, 48, 16, 10), Scheme.CONSECUTIVE, 8, 4, "16x3:dsp,8x2:dsp,4", 0, ("clamp", "relu"), group=16, seed=13
     ),
+    # delta lanes on several reference groups per row (G = 16: a delta MAC array per neuron, not
+    # the shared activation sum), delta shift
+    "fr_g16_784_32_10_delta": NetConfig(
+        (784, 32, 10), Scheme.FIXED_REFERENCE, 8, 3, "16x4:delta,8x2:delta", 0, delta_shift=(1, 0), group=16, seed=15
+    ),
     # plain weights, one layer, P = 5 (padded last word), 2 neurons: images go straight to the output stage
     "plain_64_10": NetConfig((64, 10), Scheme.PLAIN, 6, 6, "5x2:lut", 1, seed=14),
 }
