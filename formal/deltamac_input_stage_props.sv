@@ -4,7 +4,8 @@
 // AXI rules) and its sequencer side from a free consumer (assumed to release only an offered
 // image). A shadow model of the stream, written from the contract (ARCHITECTURE.md section 5)
 // and not from the RTL, counts the beats of each image and the complete images not yet
-// released; the assertions compare the DUT's ports with it.
+// released; the assertions compare the DUT's ports with it. Images are counted in beats
+// (BEATS = IN_PIXELS / PIXELS_PER_BEAT beats per image), as the contract counts them.
 //
 // PROOF selects the group of assertions, so that each group is proven the strongest way it can:
 //   0 (bounded): frame handling, TREADY, img_valid, busy, `swallowed` and reset against the
@@ -23,6 +24,8 @@ module deltamac_input_stage_props #(
     parameter int LANES     = 2,
     // pixels per image of the DUT (3 with LANES = 2: the last word is padded)
     parameter int IN_PIXELS = 3,
+    // pixels per beat of the DUT (1: its default)
+    parameter int PIXELS_PER_BEAT = 1,
     // buffer word address width of the DUT (derived as in deltamac_input_stage)
     localparam int ADDR_W   = $clog2((IN_PIXELS + LANES - 1) / LANES > 1 ? (IN_PIXELS + LANES - 1) / LANES : 2)
 ) (
@@ -31,10 +34,10 @@ module deltamac_input_stage_props #(
     // synchronous active-high reset (free after the first cycle: reset from any state)
     input wire logic              rst,
     // pixel stream master: data
-    input wire logic [7:0]        s_axis_tdata,
+    input wire logic [8*PIXELS_PER_BEAT-1:0] s_axis_tdata,
     // pixel stream master: valid
     input wire logic              s_axis_tvalid,
-    // pixel stream master: last pixel of an image
+    // pixel stream master: last beat of an image
     input wire logic              s_axis_tlast,
     // pixel stream master: start of image (free: the DUT's default SOI_TUSER = 0 ignores it)
     input wire logic              s_axis_tuser,
@@ -46,7 +49,8 @@ module deltamac_input_stage_props #(
     input wire logic [ADDR_W-1:0] rd_addr_next
 );
 
-  localparam int CNT_W = $clog2(IN_PIXELS + 1);
+  localparam int BEATS = IN_PIXELS / PIXELS_PER_BEAT;  // beats per image
+  localparam int CNT_W = $clog2(BEATS + 1);
   // Cycles a complete image may wait before img_valid offers it: the buffer's write latency
   // (3) after the TLAST beat, minus the cycle of the beat itself.
   localparam int OFFER_CYCLES = 3;
@@ -58,7 +62,8 @@ module deltamac_input_stage_props #(
   deltamac_input_stage #(
       .LANES      (LANES),
       .IN_PIXELS  (IN_PIXELS),
-      .DISTRIBUTED(1)
+      .DISTRIBUTED(1),
+      .PIXELS_PER_BEAT(PIXELS_PER_BEAT)
   ) u_dut (
       .clk          (clk),
       .rst          (rst),
@@ -111,15 +116,15 @@ module deltamac_input_stage_props #(
     logic             discard_q;
     logic [1:0]       pending_q;
     logic [2:0]       waiting_q;
-    logic [CNT_W-1:0] discarded_q;     // beats discarded since discarding began, modulo IN_PIXELS
-    logic             swallowed_ev_q;  // the previous beat was an IN_PIXELS-th discarded one
+    logic [CNT_W-1:0] discarded_q;     // beats discarded since discarding began, modulo BEATS
+    logic             swallowed_ev_q;  // the previous beat was a BEATS-th discarded one
     logic             beat, good, wrong, swallow;
 
     assign beat  = s_axis_tvalid && s_axis_tready && !discard_q;
-    assign good  = beat && s_axis_tlast && beats_q == CNT_W'(IN_PIXELS - 1);
-    assign wrong = beat && (s_axis_tlast != (beats_q == CNT_W'(IN_PIXELS - 1)));
-    // every IN_PIXELS-th discarded beat stands for an image lost inside the discarded run
-    assign swallow = s_axis_tvalid && s_axis_tready && discard_q && discarded_q == CNT_W'(IN_PIXELS - 1);
+    assign good  = beat && s_axis_tlast && beats_q == CNT_W'(BEATS - 1);
+    assign wrong = beat && (s_axis_tlast != (beats_q == CNT_W'(BEATS - 1)));
+    // every BEATS-th discarded beat stands for an image lost inside the discarded run
+    assign swallow = s_axis_tvalid && s_axis_tready && discard_q && discarded_q == CNT_W'(BEATS - 1);
 
     always_ff @(posedge clk) begin
       if (rst) begin
@@ -158,14 +163,14 @@ module deltamac_input_stage_props #(
         assert (dropped == 16'd0);
       end
       if (past_valid_q && !$past(rst)) begin
-        // every wrong-length image (TLAST early, or missing on pixel IN_PIXELS-1) pulses
+        // every wrong-length image (TLAST early, or missing on beat BEATS-1) pulses
         // frame_error exactly once, in the cycle after its offending beat, and nothing else does
         assert (frame_error == $past(wrong));
-        // swallowed counts every IN_PIXELS-th discarded beat, two cycles after it
+        // swallowed counts every BEATS-th discarded beat, two cycles after it
         assert (swallowed == $past(swallowed) + 16'($past(swallowed_ev_q)));
       end
       if (!rst) begin
-        // an image is offered only when a complete image of exactly IN_PIXELS beats waits
+        // an image is offered only when a complete image of exactly BEATS beats waits
         assert (!img_valid || pending_q != 2'd0);
         // ... and every complete one is offered (a dropped image leaves the next one intact)
         assert (waiting_q <= 3'(OFFER_CYCLES));

@@ -1,16 +1,20 @@
 // deltamac_act_buffer: ping-pong pair of activation buffers, LANES activations per word.
 //
-// Write side: a byte stream. Each written activation goes to the lane given by a one-hot lane
-// register of the current word; a word is written to memory when its last lane arrives or when
-// `wr_last` marks the last activation of the vector (the unused upper lanes of that word keep
-// the activations assembled before them; the sequencer masks padded lanes on read).
-// `wr_first` restarts the stream at word 0, lane 0 of bank `wr_bank`. No counter decode, no
-// division, so LANES need not be a power of two.
+// Write side: a stream of WR_ELEMS activations per write (default 1: a byte stream). Each write
+// goes to the group of WR_ELEMS consecutive lanes given by a one-hot group register of the
+// current word (element e of `wr_data`, bits [e*ACT_BITS +: ACT_BITS], to lane g*WR_ELEMS + e of
+// group g); a word is written to memory when its last group arrives or when `wr_last` marks the
+// write holding the last activation of the vector (the unused upper lanes of that word keep the
+// activations assembled before them; the sequencer masks padded lanes on read). `wr_first`
+// restarts the stream at word 0, group 0 of bank `wr_bank`. LANES must be a multiple of WR_ELEMS
+// (a write never straddles two words). No counter decode, no division in the logic, so LANES
+// (and LANES / WR_ELEMS) need not be a power of two. WR_ELEMS = 1 is the byte-stream logic with
+// one group per lane.
 //
 // Write pipeline (WRITE_LATENCY = 3 cycles from an activation's wr_valid to the first cycle in
 // which a read returns it):
 //   stage 1: wr_* registered;
-//   stage 2: the activation into its lane of the assembled word (one-hot lane select), the
+//   stage 2: the activation(s) into their lane(s) of the assembled word (one-hot group select), the
 //            memory write command (enable, bank + word address) registered;
 //   stage 3: the memory write (registered enable, address and data straight into the memory);
 //   `wr_done` pulses in the cycle after the write of a vector's last word (the vector is
@@ -37,6 +41,8 @@ module deltamac_act_buffer #(
     parameter int DEPTH       = 49,
     // 1: distributed (LUT) RAM, 0: block RAM (the memory's ram_style attribute)
     parameter int DISTRIBUTED = 0,
+    // activations per write (wr_data carries WR_ELEMS of them; LANES must be a multiple of it)
+    parameter int WR_ELEMS    = 1,
     // word address width inside a bank (derived)
     localparam int ADDR_W     = $clog2(DEPTH > 1 ? DEPTH : 2)
 ) (
@@ -47,14 +53,14 @@ module deltamac_act_buffer #(
 
     // one activation to write
     input  wire logic                                   wr_valid,
-    // this activation is element 0 of a new vector
+    // this write holds element 0 of a new vector (in its element 0)
     input  wire logic                                   wr_first,
-    // this activation is the last element of the vector (flushes the partial word)
+    // this write holds the last element of the vector (flushes the partial word)
     input  wire logic                                   wr_last,
     // bank written by this vector
     input  wire logic                                   wr_bank,
-    // the activation
-    input  wire logic [ACT_BITS-1:0]                    wr_data,
+    // the activations: element e in bits [e*ACT_BITS +: ACT_BITS] (vector order, element 0 lowest)
+    input  wire logic [WR_ELEMS*ACT_BITS-1:0]           wr_data,
     // one-cycle pulse: a vector ended by wr_last is in memory (WRITE_LATENCY cycles after wr_last)
     output logic                                        wr_done,
 
@@ -72,6 +78,9 @@ module deltamac_act_buffer #(
   // rd_en_next) returns it.
   localparam int WRITE_LATENCY = 3;
   localparam int WORD_W = LANES * ACT_BITS;
+  localparam int WR_W   = (WR_ELEMS >= 1 ? WR_ELEMS : 1) * ACT_BITS;  // bits per write
+  // lane groups per word, one per write (LANES with the default WR_ELEMS = 1)
+  localparam int GROUPS = WR_ELEMS >= 1 && LANES >= WR_ELEMS ? LANES / WR_ELEMS : 1;
 
   if (LANES < 1 || DEPTH < 1 || ACT_BITS < 1) begin : gen_check_params
     initial $fatal(1, "deltamac_act_buffer: LANES (%0d), DEPTH (%0d) and ACT_BITS (%0d) must be >= 1",
@@ -80,11 +89,15 @@ module deltamac_act_buffer #(
   if (DISTRIBUTED != 0 && DISTRIBUTED != 1) begin : gen_check_style
     initial $fatal(1, "deltamac_act_buffer: DISTRIBUTED must be 0 (block RAM) or 1 (distributed RAM), got %0d", DISTRIBUTED);
   end
+  if (WR_ELEMS < 1 || LANES % (WR_ELEMS >= 1 ? WR_ELEMS : 1) != 0) begin : gen_check_elems
+    initial $fatal(1, "deltamac_act_buffer: LANES (%0d) must be a multiple of WR_ELEMS (%0d, activations per write, >= 1)",
+                   LANES, WR_ELEMS);
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Stage 1: input registers.
   logic                in_valid_q, in_first_q, in_last_q, in_bank_q;
-  logic [ACT_BITS-1:0] in_data_q;
+  logic [WR_W-1:0]     in_data_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -99,31 +112,31 @@ module deltamac_act_buffer #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 2: one-hot lane select, word assembly, write command.
-  logic [LANES-1:0]  lane_q, lane_d;  // one-hot: lane of the next activation (unless in_first_q)
-  logic [LANES-1:0]  lane_sel;        // one-hot: lane of this activation
+  // Stage 2: one-hot lane (group) select, word assembly, write command.
+  logic [GROUPS-1:0] lane_q, lane_d;  // one-hot: lane group of the next write (unless in_first_q)
+  logic [GROUPS-1:0] lane_sel;        // one-hot: lane group of this write
   logic [ADDR_W-1:0] waddr_q, waddr_d, waddr_cur;
   logic [WORD_W-1:0] word_q;
   logic              word_we;
 
-  assign lane_sel  = in_first_q ? LANES'(1) : lane_q;
+  assign lane_sel  = in_first_q ? GROUPS'(1) : lane_q;
   assign waddr_cur = in_first_q ? '0 : waddr_q;
-  assign word_we   = in_valid_q && (in_last_q || lane_sel[LANES-1]);
+  assign word_we   = in_valid_q && (in_last_q || lane_sel[GROUPS-1]);
 
-  // Next lane: rotate the select left (the last lane wraps to lane 0); a flushed word restarts at 0.
+  // Next group: rotate the select left (the last group wraps to group 0); a flushed word restarts at 0.
   always_comb begin
     lane_d  = lane_q;
     waddr_d = waddr_q;
     if (in_valid_q) begin
-      lane_d  = in_last_q ? LANES'(1) : LANES'({lane_sel, lane_sel[LANES-1]});
+      lane_d  = in_last_q ? GROUPS'(1) : GROUPS'({lane_sel, lane_sel[GROUPS-1]});
       waddr_d = word_we ? waddr_cur + ADDR_W'(1) : waddr_cur;
     end
   end
 
-  for (genvar p = 0; p < LANES; p++) begin : gen_lane
+  for (genvar p = 0; p < GROUPS; p++) begin : gen_lane
     always_ff @(posedge clk) begin
       if (in_valid_q && lane_sel[p]) begin
-        word_q[p*ACT_BITS +: ACT_BITS] <= in_data_q;
+        word_q[p*WR_W +: WR_W] <= in_data_q;
       end
     end
   end
@@ -134,7 +147,7 @@ module deltamac_act_buffer #(
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      lane_q   <= LANES'(1);
+      lane_q   <= GROUPS'(1);
       waddr_q  <= '0;
       mem_we_q <= 1'b0;
       done_q   <= '0;

@@ -1,24 +1,30 @@
 // deltamac_input_stage: AXI4-Stream pixel slave into a ping-pong pair of input buffers.
 //
-// Pixels (one per beat) are written into the free slot of a two-slot buffer; a slot is full
-// once it has received exactly IN_PIXELS pixels with TLAST on the last, and becomes `img_valid`
-// when the buffer reports the image written (`wr_done`, WRITE_LATENCY cycles later). The
-// sequencer reads that slot and returns it with `img_release` once it has issued its last read,
-// so the next image loads while the current one computes. TREADY is low while both slots are
-// full. The first / last pixel flags are registers (no pixel counter compare feeds the buffer).
+// Each beat carries PIXELS_PER_BEAT pixels (1, 2, 4 or 8; default 1): pixel i of the beat in
+// TDATA bits [8*i +: 8], pixel 0 in the LSBs, the image in row-major order, so an image is
+// BEATS = IN_PIXELS / PIXELS_PER_BEAT beats with TLAST on the last. IN_PIXELS and LANES must be
+// multiples of PIXELS_PER_BEAT (a beat's pixels land in one buffer word; lane p of word w is
+// still pixel w*LANES + p), else elaboration stops with $fatal naming the values.
 //
-// Wrong-length images (ARCHITECTURE.md section 5): TLAST before pixel IN_PIXELS-1 -> the partial
-// image is dropped; no TLAST on pixel IN_PIXELS-1 -> the image is dropped and further beats are
-// discarded up to and including the next TLAST. Each such image pulses `frame_error` once and
-// counts in `dropped` (saturating); the slot is reused by the next image. Every IN_PIXELS-th
-// discarded beat counts in `swallowed` (saturating): an image lost inside the discarded run
-// (without TLAST the next image's beats are discarded, and its TLAST ends the discarding).
+// Beats are written into the free slot of a two-slot buffer; a slot is full once it has received
+// exactly BEATS beats with TLAST on the last, and becomes `img_valid` when the buffer reports the
+// image written (`wr_done`, WRITE_LATENCY cycles later). The sequencer reads that slot and
+// returns it with `img_release` once it has issued its last read, so the next image loads while
+// the current one computes. TREADY is low while both slots are full. The first / last beat flags
+// are registers (no beat counter compare feeds the buffer).
+//
+// Wrong-length images (ARCHITECTURE.md section 5, counted in beats): TLAST before beat BEATS-1
+// -> the partial image is dropped; no TLAST on beat BEATS-1 -> the image is dropped and further
+// beats are discarded up to and including the next TLAST. Each such image pulses `frame_error`
+// once and counts in `dropped` (saturating); the slot is reused by the next image. Every
+// BEATS-th discarded beat counts in `swallowed` (saturating): an image lost inside the discarded
+// run (without TLAST the next image's beats are discarded, and its TLAST ends the discarding).
 // Images lost = dropped + swallowed.
 //
 // Resynchronisation, both off by default: with SOI_TUSER = 1 a beat with s_axis_tuser high is
-// pixel 0 of a new image; with RESYNC_IDLE_CYCLES = N > 0, after N consecutive cycles without
-// TVALID the next beat is pixel 0. Either one ends discarding, and a partly received image it
-// cuts off is dropped (frame_error, dropped) like a short one.
+// beat 0 (pixels 0..PIXELS_PER_BEAT-1) of a new image; with RESYNC_IDLE_CYCLES = N > 0, after N
+// consecutive cycles without TVALID the next beat is beat 0. Either one ends discarding, and a
+// partly received image it cuts off is dropped (frame_error, dropped) like a short one.
 
 `resetall
 `default_nettype none
@@ -34,6 +40,8 @@ module deltamac_input_stage #(
     parameter int SOI_TUSER   = 0,
     // N > 0: after N consecutive cycles without TVALID the next beat is pixel 0; 0: off
     parameter int RESYNC_IDLE_CYCLES = 0,
+    // pixels per AXI4-Stream beat: 1, 2, 4 or 8 (IN_PIXELS and LANES multiples of it)
+    parameter int PIXELS_PER_BEAT = 1,
     // buffer words per image (derived)
     localparam int WORDS    = (IN_PIXELS + LANES - 1) / LANES,
     // buffer word address width (derived)
@@ -44,15 +52,15 @@ module deltamac_input_stage #(
     // synchronous active-high reset (drops a partly received image)
     input  wire logic                      rst,
 
-    // AXI4-Stream pixel input: data
-    input  wire logic [7:0]                s_axis_tdata,
+    // AXI4-Stream pixel input: data, pixel i of the beat in bits [8*i +: 8]
+    input  wire logic [8*PIXELS_PER_BEAT-1:0] s_axis_tdata,
     // AXI4-Stream pixel input: valid
     input  wire logic                      s_axis_tvalid,
     // AXI4-Stream pixel input: ready
     output logic                           s_axis_tready,
-    // AXI4-Stream pixel input: last pixel of an image
+    // AXI4-Stream pixel input: last beat of an image
     input  wire logic                      s_axis_tlast,
-    // AXI4-Stream pixel input: pixel 0 of an image (used with SOI_TUSER = 1)
+    // AXI4-Stream pixel input: beat 0 (pixel 0) of an image (used with SOI_TUSER = 1)
     input  wire logic                      s_axis_tuser,
 
     // a complete image waits in the slot the sequencer reads
@@ -72,14 +80,33 @@ module deltamac_input_stage #(
     output logic                           frame_error,
     // number of dropped images (saturating; counts one cycle after the frame_error pulse)
     output logic      [15:0]               dropped,
-    // number of images swallowed while discarding: IN_PIXELS discarded beats each (saturating)
+    // number of images swallowed while discarding: BEATS discarded beats each (saturating)
     output logic      [15:0]               swallowed
 );
 
-  localparam int PIX_W = $clog2(IN_PIXELS > 1 ? IN_PIXELS : 2);
+  // A legal PIXELS_PER_BEAT that divides IN_PIXELS and LANES (PPB_OK: the buffer then takes
+  // whole beats; otherwise it is built for one pixel per write, so only this module's message
+  // stops elaboration).
+  localparam bit PPB_LEGAL = PIXELS_PER_BEAT == 1 || PIXELS_PER_BEAT == 2 || PIXELS_PER_BEAT == 4
+                             || PIXELS_PER_BEAT == 8;
+  localparam bit PPB_OK    = PPB_LEGAL && IN_PIXELS % (PPB_LEGAL ? PIXELS_PER_BEAT : 1) == 0
+                             && LANES % (PPB_LEGAL ? PIXELS_PER_BEAT : 1) == 0;
+  localparam int PPB       = PPB_OK ? PIXELS_PER_BEAT : 1;  // pixels per buffer write
+  // beats per image (IN_PIXELS with the default PIXELS_PER_BEAT = 1)
+  localparam int BEATS     = IN_PIXELS / PPB;
+  localparam int PIX_W     = $clog2(BEATS > 1 ? BEATS : 2);
 
   if (LANES < 1 || IN_PIXELS < 1) begin : gen_check_params
     initial $fatal(1, "deltamac_input_stage: LANES (%0d) and IN_PIXELS (%0d) must be >= 1", LANES, IN_PIXELS);
+  end
+  if (!PPB_LEGAL) begin : gen_check_ppb
+    initial $fatal(1, "deltamac_input_stage: PIXELS_PER_BEAT must be 1, 2, 4 or 8, got %0d", PIXELS_PER_BEAT);
+  end else if (IN_PIXELS % PIXELS_PER_BEAT != 0) begin : gen_check_ppb_pixels
+    initial $fatal(1, "deltamac_input_stage: IN_PIXELS (%0d) must be a multiple of PIXELS_PER_BEAT (%0d)",
+                   IN_PIXELS, PIXELS_PER_BEAT);
+  end else if (LANES % PIXELS_PER_BEAT != 0) begin : gen_check_ppb_lanes
+    initial $fatal(1, "deltamac_input_stage: LANES (%0d) must be a multiple of PIXELS_PER_BEAT (%0d): a beat's pixels go into one buffer word",
+                   LANES, PIXELS_PER_BEAT);
   end
   if (SOI_TUSER != 0 && SOI_TUSER != 1) begin : gen_check_soi
     initial $fatal(1, "deltamac_input_stage: SOI_TUSER must be 0 (TUSER ignored) or 1 (TUSER marks pixel 0), got %0d",
@@ -90,10 +117,10 @@ module deltamac_input_stage #(
                    RESYNC_IDLE_CYCLES);
   end
 
-  // While discarding, pix_q counts the discarded beats modulo IN_PIXELS (swallowed images).
-  logic [PIX_W-1:0] pix_q, pix_d;         // index of the next pixel of the image
+  // While discarding, pix_q counts the discarded beats modulo BEATS (swallowed images).
+  logic [PIX_W-1:0] pix_q, pix_d;         // index of the next beat of the image
   logic             first_q, first_d;     // pix_q == 0
-  logic             last_q, last_d;       // pix_q == IN_PIXELS - 1
+  logic             last_q, last_d;       // pix_q == BEATS - 1
   logic             discard_q, discard_d; // discarding beats up to the next TLAST (or resync)
   logic [1:0]       full_q, full_d;       // slot holds a complete image (written or being written)
   logic [1:0]       ready_q, ready_d;     // slot's image is in the buffer (readable)
@@ -103,20 +130,20 @@ module deltamac_input_stage #(
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
   logic [15:0]      swallowed_q, swallowed_d;
-  logic             swallow_q, swallow_d;   // the previous beat was an IN_PIXELS-th discarded one
+  logic             swallow_q, swallow_d;   // the previous beat was a BEATS-th discarded one
   logic             img_valid_q, img_valid_d;  // (ready_q & rd_sel) != 0, registered from the next state
 
   logic       beat, store, complete, wr_done;
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
 
-  // A resync cycle starts a new image: a beat in it is pixel 0 (cur_*: the position it is
+  // A resync cycle starts a new image: a beat in it is beat 0 (cur_*: the position it is
   // stored at), discarding ends, and a partly received image is cut off (dropped).
   logic             resync, cut_off;
   logic             cur_first, cur_last, cur_discard;
   logic [PIX_W-1:0] cur_pix;
 
   assign cur_first   = resync || first_q;
-  assign cur_last    = resync ? IN_PIXELS == 1 : last_q;
+  assign cur_last    = resync ? BEATS == 1 : last_q;
   assign cur_discard = !resync && discard_q;
   assign cur_pix     = resync ? '0 : pix_q;
   assign cut_off     = resync && !first_q && !discard_q;
@@ -129,7 +156,7 @@ module deltamac_input_stage #(
   assign s_axis_tready = discard_q || (full_q & wr_sel) == 2'b00;
   assign beat          = s_axis_tvalid && s_axis_tready;
   assign store         = beat && !cur_discard;
-  assign complete      = cur_last && s_axis_tlast;  // with store: the image's last pixel
+  assign complete      = cur_last && s_axis_tlast;  // with store: the image's last beat
 
   logic resync_soi, resync_idle;  // a beat with TUSER (SOI_TUSER); the idle timeout (RESYNC_IDLE_CYCLES)
   assign resync = resync_soi || resync_idle;
@@ -179,8 +206,8 @@ module deltamac_input_stage #(
     // Counted from the registered error pulse (one cycle after it), off the handshake's path.
     dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
     swallowed_d = swallow_q && swallowed_q != 16'hffff ? swallowed_q + 16'd1 : swallowed_q;
-    // At most one drop per cycle: `cut_off` needs pixel 0 to be passed, so IN_PIXELS > 1, and then
-    // the beat of the resync cycle (pixel 0) cannot end a wrong-length image.
+    // At most one drop per cycle: `cut_off` needs beat 0 to be passed, so BEATS > 1, and then
+    // the beat of the resync cycle (beat 0) cannot end a wrong-length image.
     error_d     = cut_off;
     swallow_d   = 1'b0;
     if (img_release) begin
@@ -196,15 +223,15 @@ module deltamac_input_stage #(
       if (cur_last || s_axis_tlast) begin
         pix_d   = '0;
         first_d = 1'b1;
-        last_d  = IN_PIXELS == 1;
+        last_d  = BEATS == 1;
       end else begin
         pix_d   = cur_pix + PIX_W'(1);
         first_d = 1'b0;
-        last_d  = cur_pix == PIX_W'(IN_PIXELS - 2);
+        last_d  = cur_pix == PIX_W'(BEATS - 2);
       end
       if (cur_discard) begin
         discard_d = !s_axis_tlast;
-        swallow_d = cur_last;  // the IN_PIXELS-th discarded beat: a swallowed image
+        swallow_d = cur_last;  // the BEATS-th discarded beat: a swallowed image
       end else if (complete) begin
         discard_d = 1'b0;
         full_d    = full_d | wr_sel;
@@ -218,7 +245,7 @@ module deltamac_input_stage #(
     end else if (resync) begin
       pix_d     = '0;
       first_d   = 1'b1;
-      last_d    = IN_PIXELS == 1;
+      last_d    = BEATS == 1;
       discard_d = 1'b0;
     end
   end
@@ -227,7 +254,7 @@ module deltamac_input_stage #(
     if (rst) begin
       pix_q       <= '0;
       first_q     <= 1'b1;
-      last_q      <= IN_PIXELS == 1;
+      last_q      <= BEATS == 1;
       discard_q   <= 1'b0;
       full_q      <= '0;
       ready_q     <= '0;
@@ -259,11 +286,13 @@ module deltamac_input_stage #(
 
   // Only complete images end with wr_last (a dropped image's partial word is never flushed, and
   // the next image restarts with wr_first), so wr_done reports exactly the full slots, in order.
+  // A beat is one write of PIXELS_PER_BEAT pixels (LANES is a multiple of it).
   deltamac_act_buffer #(
       .LANES      (LANES),
       .ACT_BITS   (8),
       .DEPTH      (WORDS),
-      .DISTRIBUTED(DISTRIBUTED)
+      .DISTRIBUTED(DISTRIBUTED),
+      .WR_ELEMS   (PPB)
   ) u_buffer (
       .clk         (clk),
       .rst         (rst),
@@ -271,7 +300,7 @@ module deltamac_input_stage #(
       .wr_first    (cur_first),
       .wr_last     (complete),
       .wr_bank     (wr_slot_q),
-      .wr_data     (s_axis_tdata),
+      .wr_data     (s_axis_tdata[8*PPB-1:0]),
       .wr_done     (wr_done),
       .rd_en_next  (rd_en_next),
       .rd_bank_next(rd_slot_d),
@@ -290,7 +319,7 @@ module deltamac_input_stage #(
   // used); the sequencer releases only the slot it was offered; while discarding the write slot
   // is free (a resync beat is stored into it at once).
   deltamac_axis_check #(
-      .DATA_W(9),
+      .DATA_W(8*PIXELS_PER_BEAT + 1),
       .NAME  ("deltamac_input_stage s_axis")
   ) u_s_axis_check (
       .clk   (clk),

@@ -68,6 +68,11 @@ PROOFS = {
     for proof in (
         Proof("input_stage", "deltamac_input_stage_props", INPUT_RTL, "bmc", 20, {"PROOF": 0}),
         Proof("input_stage_counter", "deltamac_input_stage_props", INPUT_RTL, "induction", 2, {"PROOF": 1}),
+        # two pixels per beat: 3 beats per image, LANES 4 (a padded last word), images counted in beats
+        Proof("input_stage_ppb2", "deltamac_input_stage_props", INPUT_RTL, "bmc", 20,
+              {"PROOF": 0, "LANES": 4, "IN_PIXELS": 6, "PIXELS_PER_BEAT": 2}),
+        Proof("input_stage_counter_ppb2", "deltamac_input_stage_props", INPUT_RTL, "induction", 2,
+              {"PROOF": 1, "LANES": 4, "IN_PIXELS": 6, "PIXELS_PER_BEAT": 2}),
         Proof("output_stage", "deltamac_output_stage_props", OUTPUT_RTL, "bmc", 16, {"PROOF": 0}),
         Proof("output_stage_hold", "deltamac_output_stage_props", OUTPUT_RTL, "induction", 2, {"PROOF": 1}),
         Proof("sequencer", "deltamac_sequencer_props", ("rtl/deltamac_sequencer.sv",), "bmc", 40, network=True),

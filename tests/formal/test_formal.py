@@ -59,6 +59,8 @@ BROKEN = {
                           "!frame_error"),
     "swallowed_not_counted": ("input_stage", IN, "swallow_d = cur_last;", "swallow_d = 1'b0;",
                               "swallowed == $past(swallowed)"),
+    "input_ppb2_counts_pixels": ("input_stage_ppb2", IN, "localparam int BEATS     = IN_PIXELS / PPB;",
+                                 "localparam int BEATS     = IN_PIXELS;", "frame_error == $past(wrong)"),
     "dropped_wraps": ("input_stage_counter", IN, "dropped_d   = error_q && dropped_q != 16'hffff ?",
                       "dropped_d   = error_q && 1'b1 ?", "dropped >= $past(dropped)"),
     "dropped_counts_twice": ("input_stage_counter", IN, "dropped_q + 16'd1", "dropped_q + 16'd2",
