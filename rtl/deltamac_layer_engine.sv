@@ -14,7 +14,8 @@
 //
 // Pipeline (t = a word's issue cycle): activation read requested at t-1 (in_rd_*_next), ROM
 // reads at t, both words at t+1 (stage 1: lanes masked and extended), decoder + MAC array (or
-// delta MAC array), serialiser, bias / multiplier ROM read (+1), requant (+10) -> out_*.
+// delta MAC array), serialiser, with shared references the reference term (+2), bias /
+// multiplier ROM read (+1), requant (+10; the last layer: + bias, +1) -> out_*.
 //
 // An image starts when the input vector is complete (in_full) and the output may be claimed
 // (out_ok: the next buffer's bank, or the output stage); the start pulses out_claim and takes
@@ -72,7 +73,7 @@ module deltamac_layer_engine #(
     parameter     REF_ROM_FILE   = "",
     // $readmemh image of the bias ROM
     parameter     BIAS_ROM_FILE  = "",
-    // $readmemh image of the multiplier ROM
+    // $readmemh image of the multiplier ROM (unused when LAST_LAYER = 1)
     parameter     MULT_ROM_FILE  = "",
     // words per row, C (derived)
     localparam int CHUNKS       = (N_IN + LANES - 1) / LANES,
@@ -600,9 +601,12 @@ module deltamac_layer_engine #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Bias / multiplier ROM read (one cycle), then the requantiser.
+  // Bias ROM read (one cycle); a hidden layer's multiplier ROM beside it, then the requantiser;
+  // the last layer's logit is the sum plus the bias (no multiplier, no requantisation).
   logic [BIAS_BITS-1:0] bias_word;
-  logic [MULT_BITS-1:0] mult_word;
+  logic                 rq_in_valid_q;
+  logic [ACC_BITS-1:0]  rq_in_acc_q;
+  logic [2:0]           rq_in_user_q;
 
   deltamac_rom #(
       .WIDTH      (BIAS_BITS),
@@ -616,23 +620,6 @@ module deltamac_layer_engine #(
       .rd_data(bias_word)
   );
 
-  deltamac_rom #(
-      .WIDTH      (MULT_BITS),
-      .DEPTH      (N_OUT),
-      .INIT_FILE  (MULT_ROM_FILE),
-      .DISTRIBUTED(distributed(MULT_BITS, N_OUT))
-  ) u_mult_rom (
-      .clk    (clk),
-      .rd_en  (j_valid),
-      .rd_addr(j_neuron),
-      .rd_data(mult_word)
-  );
-
-  logic                rq_in_valid_q;
-  logic [ACC_BITS-1:0] rq_in_acc_q;
-  logic [2:0]          rq_in_user_q;
-  logic [2:0]          rq_user;
-
   always_ff @(posedge clk) begin
     if (rst) begin
       rq_in_valid_q <= 1'b0;
@@ -643,31 +630,67 @@ module deltamac_layer_engine #(
     rq_in_user_q <= {j_first, j_last, j_bank};
   end
 
-  deltamac_requant #(
-      .ACC_BITS  (ACC_BITS),
-      .BIAS_BITS (BIAS_BITS),
-      .MULT_BITS (MULT_BITS),
-      .ACT_BITS  (ACT_BITS),
-      .SHIFT_BITS(6),
-      .USER_WIDTH(3)
-  ) u_requant (
-      .clk          (clk),
-      .rst          (rst),
-      .in_valid     (rq_in_valid_q),
-      .in_acc       (rq_in_acc_q),
-      .in_bias      (bias_word),
-      .in_mult      (mult_word),
-      .in_shift     (6'(LAST_LAYER != 0 ? 1 : REQ_SHIFT)),
-      .in_out_signed(OUT_SIGNED != 0),
-      .in_act_bits  (ACT_W'(OUT_ACT_BITS)),
-      .in_user      (rq_in_user_q),
-      .out_valid    (out_valid),
-      .out_act      (out_act),
-      .out_logit    (out_logit),
-      .out_user     (rq_user)
-  );
+  if (LAST_LAYER == 0) begin : gen_requant
+    logic [MULT_BITS-1:0] mult_word;
+    logic [2:0]           rq_user;
 
-  assign {out_first, out_last, out_bank} = rq_user;
+    deltamac_rom #(
+        .WIDTH      (MULT_BITS),
+        .DEPTH      (N_OUT),
+        .INIT_FILE  (MULT_ROM_FILE),
+        .DISTRIBUTED(distributed(MULT_BITS, N_OUT))
+    ) u_mult_rom (
+        .clk    (clk),
+        .rd_en  (j_valid),
+        .rd_addr(j_neuron),
+        .rd_data(mult_word)
+    );
+
+    deltamac_requant #(
+        .ACC_BITS  (ACC_BITS),
+        .BIAS_BITS (BIAS_BITS),
+        .MULT_BITS (MULT_BITS),
+        .ACT_BITS  (ACT_BITS),
+        .SHIFT_BITS(6),
+        .USER_WIDTH(3)
+    ) u_requant (
+        .clk          (clk),
+        .rst          (rst),
+        .in_valid     (rq_in_valid_q),
+        .in_acc       (rq_in_acc_q),
+        .in_bias      (bias_word),
+        .in_mult      (mult_word),
+        .in_shift     (6'(REQ_SHIFT)),
+        .in_out_signed(OUT_SIGNED != 0),
+        .in_act_bits  (ACT_W'(OUT_ACT_BITS)),
+        .in_user      (rq_in_user_q),
+        .out_valid    (out_valid),
+        .out_act      (out_act),
+        .out_logit    (out_logit),
+        .out_user     (rq_user)
+    );
+
+    assign {out_first, out_last, out_bank} = rq_user;
+  end else begin : gen_logits
+    logic                out_valid_q;
+    logic [ACC_BITS-1:0] out_logit_q;
+    logic [2:0]          out_user_q;
+
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        out_valid_q <= 1'b0;
+      end else begin
+        out_valid_q <= rq_in_valid_q;
+      end
+      out_logit_q <= rq_in_acc_q + ACC_BITS'($signed(bias_word));
+      out_user_q  <= rq_in_user_q;
+    end
+
+    assign out_valid = out_valid_q;
+    assign out_logit = out_logit_q;
+    assign out_act   = '0;  // logits only
+    assign {out_first, out_last, out_bank} = out_user_q;
+  end
 
 `ifndef SYNTHESIS
   // Simulation check: a group's sums arrive only when the serialiser is (about to be) empty.
