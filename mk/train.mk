@@ -8,11 +8,12 @@ SEED       ?= 0
 LANES      ?= 16
 BITS       ?=
 FOLDING    ?=
+PIXELS_PER_BEAT ?=
 TRAIN_ARGS ?=
 
 # With --resume, a finished checkpoint of the same configuration is only exported and checked again.
 TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
-	--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) $(if $(BITS),--bits $(BITS)) $(if $(FOLDING),--folding $(FOLDING)) --resume $(TRAIN_ARGS)
+	--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) $(if $(BITS),--bits $(BITS)) $(if $(FOLDING),--folding $(FOLDING)) $(if $(PIXELS_PER_BEAT),--pixels-per-beat $(PIXELS_PER_BEAT)) --resume $(TRAIN_ARGS)
 
 .PHONY: train rom sweep fit
 train: setup ## train, export and check CONFIG (s15, s15-dataflow) with SCHEME DELTA_BITS GROUP BITS EPOCHS SEED (FOLDING: dataflow export) into build/CONFIG[/variant]

@@ -85,6 +85,9 @@ def cmd_export_random(args) -> None:
         _refuse_to_overwrite_a_trained_export(Path(args.out))
     if args.folding is not None:  # syntax and entry count now, before the (slow) calibration
         parse_folding(args.folding, len(args.topology) - 1)
+    elif args.pixels_per_beat != 1:
+        raise FormatError("--pixels-per-beat is recorded in dataflow exports (--folding); for deltamac_top set its "
+                          "PIXELS_PER_BEAT parameter")
     delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
     fmt = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group)
     formats, act_bits = fmt, ACT_BITS
@@ -101,7 +104,7 @@ def cmd_export_random(args) -> None:
     net = random_network(args.topology, formats, args.seed, calibration, args.delta_shift, args.activation, act_bits)
     name = RANDOM_PREFIX + (args.name or f"{'-'.join(map(str, args.topology))}-seed{args.seed}")
     if args.folding is not None:
-        manifest = export_dataflow(net, args.out, args.folding, name)
+        manifest = export_dataflow(net, args.out, args.folding, name, args.pixels_per_beat)
         storage = (f"dataflow ({describe_precision(net)}), folding {manifest['folding']['text']}, "
                    f"II {manifest['initiation_interval']} cycles")
     else:
@@ -172,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
                               help="export the dataflow architecture instead, one P[xN][:kind] per layer, e.g. "
                                    "28x2:delta,8:lut (ARCHITECTURE.md section 6); the layers' lanes come from it, "
                                    "so --lanes must not be given")
+    export.add_argument("--pixels-per-beat", type=int, default=1,
+                        help="with --folding: pixels per s_axis beat (1, 2, 4, 8; layer 0's lanes a multiple of it), "
+                             "the default of deltamac_dataflow_top's PIXELS_PER_BEAT")
     export.add_argument("--scheme", type=_scheme, default=Scheme.FIXED_REFERENCE,
                         help="plain | fixed_reference | consecutive")
     export.add_argument("--weight-bits", type=int, default=8)

@@ -15,8 +15,8 @@ import numpy as np
 from model.accounting import BitAccount, LayerBits, bram18_tiles, stored_bits
 from model.delta import EncodedLayer, decode_layer, encode_layer
 from model import formats
-from model.folding import LayerFolding, LaneKind, check_folding, check_folding_for, format_folding, \
-    initiation_interval, layer_layouts, parse_folding, words
+from model.folding import LayerFolding, LaneKind, check_folding, check_folding_for, check_pixels_per_beat, \
+    format_folding, initiation_interval, layer_layouts, parse_folding, words
 from model.formats import MULT_BITS, MULT_FORMAT, DeltaFormat, FixedFormat, FormatError, Scheme
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
@@ -209,13 +209,15 @@ def dataflow_stored_bits(net: QuantNetwork, folding) -> BitAccount:
     return BitAccount(layers, total)
 
 
-def export_dataflow(net: QuantNetwork, out_dir, folding, name: str) -> dict:
+def export_dataflow(net: QuantNetwork, out_dir, folding, name: str, pixels_per_beat: int = 1) -> dict:
     """Write the dataflow architecture's export of `net` (section 6) with `folding` (text or
-    LayerFoldings) into out_dir; returns the manifest. Nothing is written for a refused folding."""
+    LayerFoldings) and the input's pixels per beat into out_dir; returns the manifest. Nothing is
+    written for a refused folding."""
     if len(net.layers) > MAX_DATAFLOW_LAYERS:
         raise ExportError(f"the dataflow export names its ROMs l<digit>_<rom>.mem, so at most {MAX_DATAFLOW_LAYERS} "
                           f"layers; this network has {len(net.layers)}")
     foldings = check_folding(net, folding)
+    check_pixels_per_beat(net.topology, foldings, pixels_per_beat)
     layouts = layer_layouts(net.topology, net.formats, foldings)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -231,7 +233,7 @@ def export_dataflow(net: QuantNetwork, out_dir, folding, name: str) -> dict:
                           "depth": depth, "bram18": bram18_tiles(width, depth)}
     _remove_stale_roms(out, roms)
     _write_weights(out, net)
-    (out / SV_PACKAGE_FILE).write_text(generate_dataflow_package(net, foldings, name))
+    (out / SV_PACKAGE_FILE).write_text(generate_dataflow_package(net, foldings, name, pixels_per_beat))
     folding_entries = [{"lanes": f.lanes, "neurons": f.neurons, "kind": f.kind.label} for f in foldings]
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -243,6 +245,7 @@ def export_dataflow(net: QuantNetwork, out_dir, folding, name: str) -> dict:
         "mult_bits": MULT_BITS,
         "folding": {"text": format_folding(foldings), "layers": folding_entries},
         "initiation_interval": initiation_interval(net, foldings),
+        "pixels_per_beat": pixels_per_beat,
         "layers": [
             {"n_in": lay.n_in, "n_out": lay.n_out, "chunks": lay.chunks, "group": lay.group,
              "groups_per_row": lay.groups_per_row, "group_words": lay.group_words,
@@ -380,6 +383,10 @@ def _load_dataflow(out: Path, manifest: dict) -> tuple[QuantNetwork, dict]:
     in_signed, in_bits = [p[3] for p in params], [p[5] for p in params]
     try:
         foldings = check_folding_for(topology, layer_formats, in_bits, parse_folding(text, n_layers))
+    except FormatError as exc:
+        raise ExportError(f"{where}: {exc}") from None
+    try:
+        check_pixels_per_beat(topology, foldings, manifest.get("pixels_per_beat", 1))
     except FormatError as exc:
         raise ExportError(f"{where}: {exc}") from None
     for key, entries in declared.items():  # the per-layer copies must say what the folding's text says

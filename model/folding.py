@@ -181,3 +181,19 @@ def words(net_or_topology, folding) -> tuple[int, ...]:
 def initiation_interval(net_or_topology, folding) -> int:
     """II = max_l words_l: cycles between images, the slowest layer (hand-over cycles not counted)."""
     return max(words(net_or_topology, folding))
+
+
+PIXELS_PER_BEAT = (1, 2, 4, 8)  # pixels per s_axis beat the input stage takes (TDATA 8, 16, 32, 64 bits)
+
+
+def check_pixels_per_beat(topology: Sequence[int], foldings: Sequence[LayerFolding], pixels_per_beat: int) -> int:
+    """The input stage writes a beat's pixels into one word of layer 0's input buffer, so the
+    pixels of an image and layer 0's lanes must both be multiples of pixels_per_beat."""
+    if isinstance(pixels_per_beat, bool) or pixels_per_beat not in PIXELS_PER_BEAT:
+        raise FoldingError(f"pixels per beat must be one of {', '.join(map(str, PIXELS_PER_BEAT))}, got {pixels_per_beat!r}")
+    if topology[0] % pixels_per_beat:
+        raise FoldingError(f"pixels per beat {pixels_per_beat}: the {topology[0]} pixels of an image are not a multiple of it")
+    if foldings[0].lanes % pixels_per_beat:
+        raise FoldingError(f"pixels per beat {pixels_per_beat}: layer 0's {foldings[0].lanes} lanes are not a multiple "
+                           "of it (a beat's pixels go into one input buffer word)")
+    return pixels_per_beat

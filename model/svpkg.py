@@ -7,7 +7,7 @@ field, because Icarus 11 and Yosys 0.23 both accept them.
 
 from __future__ import annotations
 
-from model.folding import check_folding, format_folding, initiation_interval, layer_layouts
+from model.folding import check_folding, check_pixels_per_beat, format_folding, initiation_interval, layer_layouts
 from model.formats import ACT_BITS, MULT_BITS
 from model.network import QuantNetwork, describe_precision
 from model.packing import RomLayout
@@ -59,10 +59,11 @@ def generate_package(net: QuantNetwork, layout: RomLayout, name: str) -> str:
     return _render(net, name, title, scalars, tables)
 
 
-def generate_dataflow_package(net: QuantNetwork, folding, name: str) -> str:
+def generate_dataflow_package(net: QuantNetwork, folding, name: str, pixels_per_beat: int = 1) -> str:
     """Source text of the dataflow architecture's package (section 6) for `net` with `folding`
-    (text or LayerFoldings; checked, default kinds resolved)."""
+    (text or LayerFoldings; checked, default kinds resolved) and the input's pixels per beat."""
     foldings = check_folding(net, folding)
+    check_pixels_per_beat(net.topology, foldings, pixels_per_beat)
     layouts = layer_layouts(net.topology, net.formats, foldings)
     scalars = [
         ("ARCHITECTURE", 1, "1: dataflow, one engine per layer (a shared-lane package has no ARCHITECTURE)"),
@@ -73,6 +74,7 @@ def generate_dataflow_package(net: QuantNetwork, folding, name: str) -> str:
         ("MULT_BITS", MULT_BITS, ""),
         ("IN_PIXELS", net.topology[0], ""),
         ("NUM_CLASSES", net.n_classes, ""),
+        ("PIXELS_PER_BEAT", pixels_per_beat, "default of deltamac_dataflow_top's PIXELS_PER_BEAT (s_axis_tdata 8x wide)"),
     ]
     tables = [
         ("LAYER_N_IN", [layer.n_in for layer in net.layers], ""),

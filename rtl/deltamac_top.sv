@@ -26,6 +26,8 @@ module deltamac_top #(
     parameter     BIAS_ROM_FILE  = "bias.mem",
     // $readmemh image of the multiplier ROM
     parameter     MULT_ROM_FILE  = "mult.mem",
+    // pixels per s_axis beat, 1, 2, 4 or 8 (pixel i in TDATA[8*i +: 8]; LANES a multiple of it)
+    parameter int PIXELS_PER_BEAT = 1,
     // 1: s_axis_tuser marks pixel 0 of an image, a new image starts there; 0: s_axis_tuser ignored
     parameter int SOI_TUSER      = 0,
     // N > 0 (up to 65535): after N cycles without s_axis_tvalid the next beat is pixel 0; 0: off
@@ -36,13 +38,13 @@ module deltamac_top #(
     // synchronous active-high reset
     input  wire logic        rst,
 
-    // AXI4-Stream pixel input: one uint8 pixel per beat, row-major
-    input  wire logic [7:0]  s_axis_tdata,
+    // AXI4-Stream pixel input: PIXELS_PER_BEAT uint8 pixels per beat, row-major, pixel 0 in the LSBs
+    input  wire logic [8*PIXELS_PER_BEAT-1:0] s_axis_tdata,
     // AXI4-Stream pixel input: valid
     input  wire logic        s_axis_tvalid,
     // AXI4-Stream pixel input: ready
     output logic             s_axis_tready,
-    // AXI4-Stream pixel input: TLAST on pixel IN_PIXELS-1
+    // AXI4-Stream pixel input: TLAST on the beat of pixel IN_PIXELS-1
     input  wire logic        s_axis_tlast,
     // AXI4-Stream pixel input: TUSER, high on pixel 0 (used with SOI_TUSER = 1; tie to 0 otherwise)
     input  wire logic        s_axis_tuser,
@@ -214,6 +216,7 @@ module deltamac_top #(
       .LANES             (LANES),
       .IN_PIXELS         (IN_PIXELS),
       .DISTRIBUTED       (IN_DIST),
+      .PIXELS_PER_BEAT   (PIXELS_PER_BEAT),
       .SOI_TUSER         (SOI_TUSER),
       .RESYNC_IDLE_CYCLES(RESYNC_IDLE_CYCLES)
   ) u_input (

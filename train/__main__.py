@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="export for the dataflow core with this folding, P[xN][:kind] per layer (e.g. 16x5:delta,2,1; "
                              "ARCHITECTURE.md section 6); default: the preset's (s15-dataflow), else the shared-lane core "
                              "at --lanes")
+    parser.add_argument("--pixels-per-beat", type=int, default=None,
+                        help="dataflow export: pixels per s_axis beat (1, 2, 4, 8; layer 0's lanes a multiple of it); "
+                             "default: the preset's, else 1")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="QAT loss weight (0..1) of distillation from the trained float network")
@@ -58,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
-        group=parse_group(args.group), bits=args.bits, folding=args.folding, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
+        group=parse_group(args.group), bits=args.bits, folding=args.folding,
+        pixels_per_beat=args.pixels_per_beat, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
         batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from model.formats import (ACT_BITS, DeltaFormat, FormatError, LayerPrecision, Scheme, core_format,
                            format_bits_spec, layer_formats, parse_bits_spec)
-from model.folding import check_folding_for
+from model.folding import check_folding_for, check_pixels_per_beat
 from model.packing import RomLayout
 
 IN_PIXELS, NUM_CLASSES = 784, 10
@@ -23,14 +23,14 @@ PRESETS: dict[str, tuple[int, ...]] = {
     # to the input rate (784 words per image in layer 0, one pixel per beat) by PRESET_FOLDINGS.
     "s15-dataflow": (80, 16),
 }
-# Presets exported for the dataflow core, with their folding (P[xN][:kind] per layer); the others
-# are exported for the shared-lane core at --lanes unless --folding is given.
-PRESET_FOLDINGS: dict[str, str] = {"s15-dataflow": "16x5:delta,2,1"}
+# Presets exported for the dataflow core, with their folding (P[xN][:kind] per layer) and pixels per
+# input beat; the others are exported for the shared-lane core at --lanes unless --folding is given.
+PRESET_FOLDINGS: dict[str, tuple[str, int]] = {"s15-dataflow": ("16x5:delta,2,1", 1)}
 SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
 DELTA_BITS_RANGE = (2, 8)
 PLAIN_WEIGHT_BITS_RANGE = (2, 8)
-RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding")  # options that do not change what is trained
+RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding", "pixels_per_beat")  # options that do not change what is trained
 DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
 
 
@@ -47,6 +47,7 @@ class RunConfig:
     group: int | None = None  # None: one reference per row
     bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
     folding: str | None = None  # dataflow export (model.folding); None: the preset's (PRESET_FOLDINGS) or none
+    pixels_per_beat: int | None = None  # of a dataflow export; None: the preset's, else 1
     epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
     seed: int = DEFAULT_SEED
@@ -103,6 +104,8 @@ class RunConfig:
             self._check_bits()
         if self.export_folding is not None:
             self._check_folding()
+        elif self.pixels_per_beat is not None:
+            raise ConfigError("--pixels-per-beat is part of a dataflow export: give --folding (or a dataflow preset)")
         if self.delta_format is not None:
             for index, (n_in, fmt) in enumerate(zip(self.sizes[:-1], self.layer_formats)):
                 try:
@@ -145,16 +148,29 @@ class RunConfig:
         if not self.quantized:
             raise ConfigError("--folding exports for the dataflow core: it needs a quantised --scheme, not float")
         try:
-            check_folding_for(self.sizes, self.layer_formats, (ACT_BITS, *self.act_bits), self.export_folding)
+            foldings = check_folding_for(self.sizes, self.layer_formats, (ACT_BITS, *self.act_bits), self.export_folding)
         except FormatError as err:
             raise ConfigError(f"--folding: {err}") from None
+        try:
+            check_pixels_per_beat(self.sizes, foldings, self.export_pixels_per_beat)
+        except FormatError as err:
+            raise ConfigError(f"--pixels-per-beat: {err}") from None
 
     @property
     def export_folding(self) -> str | None:
         """The folding the run is exported with for the dataflow core, None: the shared-lane core."""
         if self.folding is not None:
             return self.folding
-        return PRESET_FOLDINGS.get(self.config) if self.hidden is None else None
+        preset = PRESET_FOLDINGS.get(self.config) if self.hidden is None else None
+        return preset[0] if preset else None
+
+    @property
+    def export_pixels_per_beat(self) -> int:
+        """Pixels per input beat of the dataflow export (its deltamac_dataflow_top default)."""
+        if self.pixels_per_beat is not None:
+            return self.pixels_per_beat
+        preset = PRESET_FOLDINGS.get(self.config) if self.hidden is None and self.folding is None else None
+        return preset[1] if preset else 1
 
     @property
     def precisions(self) -> tuple[LayerPrecision, ...] | None:
@@ -245,8 +261,9 @@ class RunConfig:
         data["hidden"] = list(self.hidden_sizes)
         if self.bits is None:  # uniform runs keep the configuration (and recipe) they had before --bits
             del data["bits"]
-        if self.folding is None:  # the same for --folding (an export option: never in the recipe)
-            del data["folding"]
+        for key in ("folding", "pixels_per_beat"):  # the same for the export options (never in the recipe)
+            if data[key] is None:
+                del data[key]
         return data
 
     def recipe(self) -> dict:

@@ -252,9 +252,10 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
             manifest = export_network(net, out, cfg.lanes, name)
             bits = stored_bits(net, cfg.lanes)
         else:
-            manifest = export_dataflow(net, out, cfg.export_folding, name)
+            manifest = export_dataflow(net, out, cfg.export_folding, name, cfg.export_pixels_per_beat)
             bits = dataflow_stored_bits(net, cfg.export_folding)
-            report |= {"architecture": "dataflow", "folding": manifest["folding"]["text"], "lanes": None}
+            report |= {"architecture": "dataflow", "folding": manifest["folding"]["text"], "lanes": None,
+                       "pixels_per_beat": manifest["pixels_per_beat"]}
         golden = verify_export(net, out, test_x.numpy())
         report |= {
             "delta_bits": cfg.delta_format.delta_bits, "delta_shifts": model.delta_shifts.tolist(),

@@ -110,9 +110,10 @@ def export_config(name: str, out: Path) -> Path:
 def ideal_cycles(manifest: dict) -> int:
     """Cycles per image at one word per cycle. The shared-lane core runs the layers one after the
     other: sum over layers of ceil(n_in / P) * n_out. The dataflow core pipelines them: the slowest
-    layer's words, or the pixels of an image (one per beat), whichever is more."""
+    layer's words, or the beats of an image (the export's pixels per beat), whichever is more."""
     if manifest.get("architecture") == "dataflow":
-        return max(max(layer["words"] for layer in manifest["layers"]), manifest["topology"][0])
+        beats = manifest["topology"][0] // manifest.get("pixels_per_beat", 1)
+        return max(max(layer["words"] for layer in manifest["layers"]), beats)
     return sum(layer["chunks"] * layer["n_out"] for layer in manifest["layers"])
 
 
@@ -139,6 +140,8 @@ class TB:
         self.in_pixels = self.manifest["topology"][0]
         self.fashion = self.in_pixels == 784  # 784-pixel networks get real FashionMNIST test images
         self.out_logits = int(dut.OUT_LOGITS.value)
+        self.ppb = int(dut.PIXELS_PER_BEAT.value)  # pixels per s_axis beat: frames are whole beats
+        self.image_beats = self.in_pixels // self.ppb
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, dut.rst, byte_size=32)
@@ -256,7 +259,7 @@ async def test_stalled_output(dut):
     images = tb.images(backlog_images(tb.manifest))
     cocotb.start_soon(tb.send(images))
     stalled = 0
-    for _ in range(len(images) * (ideal_cycles(tb.manifest) + 4 * tb.in_pixels)):
+    for _ in range(len(images) * (ideal_cycles(tb.manifest) + 4 * tb.image_beats)):
         await RisingEdge(dut.clk)
         stalled = stalled + 1 if not int(dut.s_axis_tready.value) else 0
         if stalled > 2 * ideal_cycles(tb.manifest):
@@ -280,7 +283,7 @@ async def test_reset_mid_image(dut):
     await tb.source.send(AxiStreamFrame(bytes(first[1].tobytes())))
     while int(dut.status_busy.value) == 0 or tb.source.idle():
         await RisingEdge(dut.clk)
-    await ClockCycles(dut.clk, tb.in_pixels + tb.in_pixels // 2)  # inside the second image
+    await ClockCycles(dut.clk, tb.image_beats + tb.image_beats // 2)  # inside the second image
     await tb.reset()
     assert int(dut.status_images.value) == 0 and not int(dut.status_busy.value)
     assert tb.sink.empty(), "no result may come out of the reset images"
@@ -298,9 +301,9 @@ async def test_wrong_length(dut):
     tb.sink.set_pause_generator(tb.pause_generator(0.2))
     await tb.reset()
     images = tb.images(4)
-    short = bytes(images[0].tobytes())[: tb.in_pixels // 3]
-    one_short = bytes(images[0].tobytes())[:-1]
-    long = bytes(images[1].tobytes()) + bytes(range(37))
+    short = bytes(images[0].tobytes())[: tb.image_beats // 3 * tb.ppb]
+    one_short = bytes(images[0].tobytes())[: -tb.ppb]  # one beat short
+    long = bytes(images[1].tobytes()) + bytes(range(37 * tb.ppb % 256))
     stream = [
         (short, None),
         (images[0], 0),

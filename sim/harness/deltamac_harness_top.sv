@@ -10,6 +10,12 @@
 // untyped like deltamac_top's (typed `string` parameters crash Verilator 5.006 there).
 module deltamac_harness_top #(
     parameter int OUT_LOGITS = 1,
+    // pixels per s_axis beat: the dataflow export's (its package), 1 for deltamac_top
+`ifdef DELTAMAC_DATAFLOW
+    parameter int PIXELS_PER_BEAT = deltamac_net_pkg::PIXELS_PER_BEAT,
+`else
+    parameter int PIXELS_PER_BEAT = 1,
+`endif
     parameter DELTA_ROM_FILE = "delta.mem",
     parameter REF_ROM_FILE   = "ref.mem",
     parameter BIAS_ROM_FILE  = "bias.mem",
@@ -17,7 +23,7 @@ module deltamac_harness_top #(
 ) (
     input  logic        clk,
     input  logic        rst,
-    input  logic [7:0]  s_axis_tdata,
+    input  logic [8*PIXELS_PER_BEAT-1:0] s_axis_tdata,
     input  logic        s_axis_tvalid,
     output logic        s_axis_tready,
     input  logic        s_axis_tlast,
@@ -32,6 +38,7 @@ module deltamac_harness_top #(
     output logic [31:0] status_images,
     output logic [31:0] status_cycles,
 
+    output logic [31:0] cfg_pixels_per_beat,
 `ifdef DELTAMAC_DATAFLOW
     output logic [31:0] cfg_out_logits,
     output logic [31:0] cfg_architecture,
@@ -91,7 +98,8 @@ module deltamac_harness_top #(
 );
 `ifdef DELTAMAC_DATAFLOW
   deltamac_dataflow_top #(
-      .OUT_LOGITS(OUT_LOGITS)  // ROM_DIR ".": the driver runs the binary in the export directory
+      .OUT_LOGITS     (OUT_LOGITS),  // ROM_DIR ".": the driver runs the binary in the export directory
+      .PIXELS_PER_BEAT(PIXELS_PER_BEAT)
   ) dut (
       .clk,
       .rst,
@@ -139,8 +147,9 @@ module deltamac_harness_top #(
   assign cfg_layer_act_bits    = deltamac_net_pkg::LAYER_ACT_BITS;
 `else
   deltamac_top #(
-      .OUT_LOGITS    (OUT_LOGITS),
-      .DELTA_ROM_FILE(DELTA_ROM_FILE),
+      .OUT_LOGITS     (OUT_LOGITS),
+      .PIXELS_PER_BEAT(PIXELS_PER_BEAT),
+      .DELTA_ROM_FILE (DELTA_ROM_FILE),
       .REF_ROM_FILE  (REF_ROM_FILE),
       .BIAS_ROM_FILE (BIAS_ROM_FILE),
       .MULT_ROM_FILE (MULT_ROM_FILE)
@@ -193,4 +202,5 @@ module deltamac_harness_top #(
   assign cfg_layer_out_signed  = deltamac_net_pkg::LAYER_OUT_SIGNED;
   assign cfg_layer_act_bits    = deltamac_net_pkg::LAYER_ACT_BITS;
 `endif
+  assign cfg_pixels_per_beat = PIXELS_PER_BEAT;
 endmodule

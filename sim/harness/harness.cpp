@@ -57,13 +57,13 @@ template <std::size_t W>
 uint32_t field(const VlWide<W>& value, int index) { return value.at(index); }
 
 struct Config {
-    uint32_t out_logits, num_layers, in_pixels, num_classes;
+    uint32_t out_logits, num_layers, in_pixels, num_classes, pixels_per_beat;
     std::vector<std::pair<const char*, uint32_t>> scalars;  // the other package scalars
     std::vector<std::pair<const char*, std::vector<uint32_t>>> tables;
 
     explicit Config(const Vdeltamac_harness_top& top)
         : out_logits(top.cfg_out_logits), num_layers(top.cfg_num_layers), in_pixels(top.cfg_in_pixels),
-          num_classes(top.cfg_num_classes) {
+          num_classes(top.cfg_num_classes), pixels_per_beat(top.cfg_pixels_per_beat) {
         scalars = {{"ACT_BITS", top.cfg_act_bits}, {"ACC_BITS", top.cfg_acc_bits}, {"BIAS_BITS", top.cfg_bias_bits},
                    {"MULT_BITS", top.cfg_mult_bits}};
         add(top.cfg_layer_n_in, "LAYER_N_IN");
@@ -143,7 +143,7 @@ struct Config {
         std::ostringstream out;
         out << "{\"OUT_LOGITS\": " << out_logits << ", \"X_RANDOM\": " << HARNESS_X_RANDOM
             << ", \"NUM_LAYERS\": " << num_layers << ", \"IN_PIXELS\": " << in_pixels
-            << ", \"NUM_CLASSES\": " << num_classes;
+            << ", \"NUM_CLASSES\": " << num_classes << ", \"PIXELS_PER_BEAT\": " << pixels_per_beat;
         for (const auto& entry : scalars) out << ", \"" << entry.first << "\": " << entry.second;
         for (const auto& entry : tables) {
             out << ", \"" << entry.first << "\": [";
@@ -282,8 +282,11 @@ class Harness {
             if (!s_valid && sent < indices.size()) s_valid = !input.blocked(rng_);
             const std::size_t image = sent < indices.size() ? indices[sent] : 0;
             top_->s_axis_tvalid = s_valid;
-            top_->s_axis_tdata = s_valid ? images[image * cfg.in_pixels + pixel] : 0;
-            top_->s_axis_tlast = s_valid && pixel + 1 == cfg.in_pixels;
+            uint64_t beat_data = 0;  // PIXELS_PER_BEAT pixels, pixel 0 in the LSBs
+            for (uint32_t p = 0; s_valid && p < cfg.pixels_per_beat; ++p)
+                beat_data |= uint64_t(images[image * cfg.in_pixels + pixel + p]) << (8 * p);
+            top_->s_axis_tdata = beat_data;
+            top_->s_axis_tlast = s_valid && pixel + cfg.pixels_per_beat == cfg.in_pixels;
             const bool m_ready = !output.blocked(rng_);
             top_->m_axis_tready = m_ready;
             settle();
@@ -306,7 +309,8 @@ class Harness {
             if (s_fire) {
                 if (pixel == 0) first[sent] = cycle_;
                 s_valid = false;
-                if (++pixel == cfg.in_pixels) {
+                pixel += cfg.pixels_per_beat;
+                if (pixel == cfg.in_pixels) {
                     pixel = 0;
                     ++sent;
                 }

@@ -71,7 +71,7 @@ def expected_constants(net: QuantNetwork, manifest: dict) -> dict:
     """deltamac_net_pkg constants for this network, parsed from the text model.svpkg generates for
     the export's architecture (shared-lane at its lanes, or dataflow at its folding)."""
     if is_dataflow(manifest):
-        text = generate_dataflow_package(net, manifest["folding"]["text"], "expected")
+        text = generate_dataflow_package(net, manifest["folding"]["text"], "expected", manifest.get("pixels_per_beat", 1))
     else:
         text = generate_package(net, RomLayout.build(net.topology, net.core_format, manifest["lanes"], net.acc_bits),
                                 "expected")
@@ -206,6 +206,7 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
         "bits": describe_precision(net),
         "architecture": manifest.get("architecture", "overlay"),
         "folding": manifest["folding"]["text"] if is_dataflow(manifest) else None,
+        "pixels_per_beat": manifest.get("pixels_per_beat", 1),
         "lanes": lanes,
         "out_logits": variant.out_logits,
         "x_random": variant.x_random,

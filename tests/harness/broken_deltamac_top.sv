@@ -15,11 +15,12 @@ module deltamac_top #(
     parameter     BIAS_ROM_FILE  = "",
     parameter     MULT_ROM_FILE  = "",
     parameter int SOI_TUSER      = 0,
-    parameter int RESYNC_IDLE_CYCLES = 0
+    parameter int RESYNC_IDLE_CYCLES = 0,
+    parameter int PIXELS_PER_BEAT = 1  // the harness drives one pixel per beat into deltamac_top
 ) (
     input  logic        clk,
     input  logic        rst,
-    input  logic [7:0]  s_axis_tdata,
+    input  logic [8*PIXELS_PER_BEAT-1:0] s_axis_tdata,
     input  logic        s_axis_tvalid,
     output logic        s_axis_tready,
     input  logic        s_axis_tlast,

@@ -283,14 +283,15 @@ def dataflow_export(tmp_path_factory):
     net = random_network(TOPOLOGY, formats, seed=6, calibration=load_fashion_mnist("train")[0][:512],
                          activation=["clamp", "relu"], act_bits=[p.in_bits for p in precisions[1:]])
     out = tmp_path_factory.mktemp("dataflow") / "export"
-    export_dataflow(net, out, "28x4:delta,8x2:lut,3:dsp", "ci-dataflow")
+    export_dataflow(net, out, "28x4:delta,8x2:lut,3:dsp", "ci-dataflow", pixels_per_beat=4)
     build_harness(out)
     return out, net
 
 
 def test_dataflow_export_matches_golden_with_backpressure(dataflow_export, test_set, tmp_path):
     """The dataflow core in the harness: bit-exact under idle and backpressure, the report names the
-    architecture and folding, and the clean burst runs at one image per 784 input beats."""
+    architecture and folding, and the clean burst runs at the slowest engine's rate (168 words in
+    layer 0, with 4 pixels per beat the 196 input beats of an image)."""
     out, _ = dataflow_export
     images, labels = test_set
     report = run(out, backpressure=True, images=images, labels=labels, work_dir=tmp_path / "work",
@@ -298,9 +299,10 @@ def test_dataflow_export_matches_golden_with_backpressure(dataflow_export, test_
     assert report["mismatches"] == 0, report["first_mismatches"]
     assert report["architecture"] == "dataflow" and report["folding"] == "28x4:delta,8x2:lut,3:dsp"
     assert report["padded_word_cycles_per_image"] == max(28 * 24 // 4, 3 * 16 // 2, 6 * 10)
-    assert 784 <= report["cycles_per_image"] <= 790, "one pixel per beat bounds the dataflow core"
+    assert 196 <= report["cycles_per_image"] <= 200, "196 beats of 4 pixels bound this dataflow core"
+    assert report["pixels_per_beat"] == 4
     constants = describe(out / "harness" / "harness")
-    assert constants["ARCHITECTURE"] == 1 and constants["LAYER_LANES"] == [28, 8, 3]
+    assert constants["ARCHITECTURE"] == 1 and constants["LAYER_LANES"] == [28, 8, 3] and constants["PIXELS_PER_BEAT"] == 4
     assert constants["LAYER_NEURONS"] == [4, 2, 1] and constants["LAYER_LANE_KIND"] == [2, 1, 0]
 
 
@@ -310,7 +312,7 @@ def test_dataflow_harness_refuses_another_folding(dataflow_export, tmp_path):
 
     out, net = dataflow_export
     other = tmp_path / "other"
-    export_dataflow(net, other, "28x2:delta,8x2:lut,3:dsp", "other")
+    export_dataflow(net, other, "28x2:delta,8x2:lut,3:dsp", "other", pixels_per_beat=4)
     with pytest.raises(HarnessError, match=r"compiled for a different network \(dataflow.*LAYER_NEURONS: harness \[4, 2, 1\], export \[2, 2, 1\]"):
         run(other, harness_dir=out / "harness", limit=1, work_dir=tmp_path / "work")
 

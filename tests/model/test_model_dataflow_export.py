@@ -141,7 +141,8 @@ def test_reference_word_layout_by_hand(tmp_path):
 
 
 # Every constant of ARCHITECTURE.md section 6, and nothing else.
-SCALARS = ("ARCHITECTURE", "NUM_LAYERS", "ACT_BITS", "ACC_BITS", "BIAS_BITS", "MULT_BITS", "IN_PIXELS", "NUM_CLASSES")
+SCALARS = ("ARCHITECTURE", "NUM_LAYERS", "ACT_BITS", "ACC_BITS", "BIAS_BITS", "MULT_BITS", "IN_PIXELS", "NUM_CLASSES",
+           "PIXELS_PER_BEAT")
 TABLES = ("LAYER_N_IN", "LAYER_N_OUT", "LAYER_LANES", "LAYER_NEURONS", "LAYER_LANE_KIND", "LAYER_SCHEME",
           "LAYER_WEIGHT_BITS", "LAYER_DELTA_BITS", "LAYER_CHUNKS", "LAYER_GROUP_WORDS", "LAYER_DELTA_SHIFT",
           "LAYER_REQ_SHIFT", "LAYER_IN_SIGNED", "LAYER_OUT_SIGNED", "LAYER_IN_BITS", "LAYER_ACT_BITS")
@@ -172,7 +173,7 @@ def test_package_constants_of_the_mixed_network(tmp_path):
     assert set(values) == set(SCALARS) | set(TABLES)
     assert {k: values[k] for k in SCALARS} == {
         "ARCHITECTURE": 1, "NUM_LAYERS": 3, "ACT_BITS": 8, "ACC_BITS": net.acc_bits, "BIAS_BITS": net.acc_bits,
-        "MULT_BITS": 16, "IN_PIXELS": 30, "NUM_CLASSES": 4}
+        "MULT_BITS": 16, "IN_PIXELS": 30, "NUM_CLASSES": 4, "PIXELS_PER_BEAT": 1}
     assert {k: values[k] for k in TABLES} == {
         "LAYER_N_IN": [30, 12, 16], "LAYER_N_OUT": [12, 16, 4], "LAYER_LANES": [7, 5, 3], "LAYER_NEURONS": [3, 2, 2],
         "LAYER_LANE_KIND": [2, 1, 2], "LAYER_SCHEME": [1, 0, 1], "LAYER_WEIGHT_BITS": [8, 3, 6],
@@ -337,3 +338,33 @@ def test_cli_export_random_with_a_folding(tmp_path, capsys):
         main(argv + ["--folding", "7,4", "--lanes", "4"])
     assert exit_info.value.code == 2
     assert "argument --lanes: not allowed with argument --folding" in capsys.readouterr().err
+
+
+def test_pixels_per_beat_is_recorded_and_checked(tmp_path):
+    """The input's pixels per beat goes into the package and the manifest; the pixels of an image
+    and layer 0's lanes must be multiples of it (the message says which), and a manifest that
+    breaks the rule is refused on read-back."""
+    from model.folding import FoldingError, check_pixels_per_beat, parse_folding
+
+    net = random_network((784, 16, 10), DeltaFormat(Scheme.FIXED_REFERENCE, 8, 4, None), seed=2)
+    manifest = export_dataflow(net, tmp_path / "ppb", "28x2:delta,4", "ppb", pixels_per_beat=4)
+    assert manifest["pixels_per_beat"] == 4
+    assert "localparam int PIXELS_PER_BEAT" in (tmp_path / "ppb" / "deltamac_net_pkg.sv").read_text()
+    assert "= 4;" in [line for line in (tmp_path / "ppb" / "deltamac_net_pkg.sv").read_text().splitlines()
+                      if "PIXELS_PER_BEAT" in line][0]
+    foldings = parse_folding("28x2,4", 2)
+    with pytest.raises(FoldingError, match="layer 0's 28 lanes are not a multiple of it"):
+        check_pixels_per_beat((784, 16, 10), foldings, 8)
+    with pytest.raises(FoldingError, match="must be one of 1, 2, 4, 8, got 3"):
+        check_pixels_per_beat((784, 16, 10), foldings, 3)
+    with pytest.raises(FoldingError, match="the 30 pixels of an image are not a multiple of it"):
+        check_pixels_per_beat((30, 4), parse_folding("4", 1), 4)
+    with pytest.raises(FoldingError, match="not a multiple"):
+        export_dataflow(net, tmp_path / "bad", "28x2:delta,4", "bad", pixels_per_beat=8)
+    assert not (tmp_path / "bad").exists()
+    path = tmp_path / "ppb" / "manifest.json"
+    content = json.loads(path.read_text())
+    content["pixels_per_beat"] = 8
+    path.write_text(json.dumps(content))
+    with pytest.raises(ExportError, match="layer 0's 28 lanes are not a multiple"):
+        load_export(tmp_path / "ppb")

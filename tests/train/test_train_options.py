@@ -34,6 +34,8 @@ from train.config import ConfigError, RunConfig
     (dict(folding="16:delta,2,1", scheme="consecutive"), "kind delta multiplies fixed_reference deltas"),
     (dict(folding="16,2,1", scheme="float"), "--folding exports for the dataflow core: it needs a quantised --scheme"),
     (dict(config="s15-dataflow", scheme="float"), "--folding exports for the dataflow core"),
+    (dict(folding="28x2,2,1", pixels_per_beat=8), "--pixels-per-beat: pixels per beat 8: layer 0's 28 lanes are not a multiple"),
+    (dict(pixels_per_beat=4), "--pixels-per-beat is part of a dataflow export: give --folding"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -81,7 +81,7 @@ def test_smoke_training_exports_for_the_dataflow_core(tmp_path, test_images):
     """--folding: the trained network is exported per layer in its own format (ARCHITECTURE.md
     section 6) and reads back equal to it; the report names the architecture and folding."""
     cfg = smoke_config(tmp_path, scheme="fixed_reference", delta_bits=3, bits="w8a8,w3a3,w6d2a4",
-                       folding="16x2:delta,8x2:lut,4")
+                       folding="16x2:delta,8x2:lut,4", pixels_per_beat=8)
     result = run(cfg, log=lambda _: None)
     loaded, manifest = load_export(cfg.out_dir)
     assert same_network(loaded, result.network)
@@ -90,6 +90,7 @@ def test_smoke_training_exports_for_the_dataflow_core(tmp_path, test_images):
     assert np.array_equal(IntegerSimulation(result.network).predict(images), predict(loaded, images))
     report = json.loads((cfg.out_dir / REPORT).read_text())
     assert (report["architecture"], report["folding"], report["lanes"]) == ("dataflow", "16x2:delta,8x2:lut,4:delta", None)
+    assert report["pixels_per_beat"] == manifest["pixels_per_beat"] == 8
     assert report["bram18"]["total"] == sum(rom["bram18"] for rom in manifest["roms"].values())
 
 
