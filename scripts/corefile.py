@@ -144,6 +144,11 @@ def _exported_roms(build: Path, check_version: bool) -> set[str] | None:
             f"{manifest}: export format_version {version}, the RTL needs {FORMAT_VERSION} (its package has "
             "LAYER_ACT_BITS since per-layer formats); re-export it: make rom CONFIG=<config> for a trained "
             "network, make rom-random CONFIG=<config> for a random one")
+    if check_version and content.get("architecture") == "dataflow" and "pixels_per_beat" not in content:
+        raise CoreFileError(
+            f"{manifest}: a dataflow export made before PIXELS_PER_BEAT (its package lacks the constant the RTL "
+            "reads); re-export it: make rom CONFIG=<config> for a trained network, or python -m model export-random "
+            "--folding ... for a random one")
     return {rom["file"] for rom in content["roms"].values()}
 
 

@@ -281,3 +281,14 @@ def test_vivado_build_script_for_a_dataflow_export(small_dataflow_export: Path, 
     assert read_mem[0].split() == [str(p) for p in target.mem_files]
     with pytest.raises(CoreFileError, match="is a dataflow export; deltamac.core target 'board' builds the shared-lane core only"):
         target_for(small_dataflow_export, "board")
+
+
+def test_dataflow_export_without_pixels_per_beat_is_refused(small_dataflow_export: Path, tmp_path: Path) -> None:
+    """A dataflow export of the first format (no PIXELS_PER_BEAT in its package) names the re-export."""
+    old = tmp_path / "old"
+    shutil.copytree(small_dataflow_export, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["pixels_per_beat"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CoreFileError, match="made before PIXELS_PER_BEAT .* re-export it"):
+        resolve_target("dataflow", old)
