@@ -5,6 +5,8 @@
   python -m model export-random --out build/df --topology 784-32-10 --folding 28x2:delta,8  (dataflow)
   python -m model eval --build build/tiny [--dataset fashion-mnist] [--limit N]
   python -m model report --build build/tiny
+  python -m model plan --topology 784-80-16-10 [--bits w2a2] [--budget xc7s15] [--min-interval N]
+  python -m model plan --topology 784-80-16-10 --check 16x5:delta,2,1   (validate a folding, estimate it)
 """
 
 from __future__ import annotations
@@ -162,6 +164,42 @@ def cmd_report(args) -> None:
     print(f"block RAM if every ROM is a block ROM: {total_tiles} of {XC7S15_RAMB18} RAMB18 tiles on the XC7S15")
 
 
+def _plan_shape(args):
+    from model.planner import NetShape
+
+    delta_bits = args.delta_bits or (args.weight_bits if args.scheme == Scheme.PLAIN else 4)
+    formats, act_bits = DeltaFormat(args.scheme, args.weight_bits, delta_bits, args.group), ACT_BITS
+    if args.bits is not None:
+        precisions = parse_bits_spec(args.bits, len(args.topology) - 1)
+        formats = layer_formats(precisions, args.scheme, delta_bits, args.group)
+        act_bits = [p.in_bits for p in precisions[1:]]
+    return NetShape.from_spec(args.topology, formats, act_bits, args.activation, args.pixels_per_beat)
+
+
+def cmd_plan(args) -> None:
+    from model.folding import check_folding_for, format_folding
+    from model.planner import check_budget, estimate, plan
+
+    shape = _plan_shape(args)
+    bound = args.min_interval or shape.in_pixels // shape.pixels_per_beat
+    if args.check is not None:
+        check_folding_for(shape.topology, shape.formats, [l.in_bits for l in shape.layers], args.check)
+        est = check_budget(shape, args.check, args.budget)
+        print(f"[model] folding {est.folding_text} of {shape.describe()}: valid, fits the {est.budget.name}, "
+              f"II {est.interval} cycles")
+    else:
+        objective = "throughput" if args.images_per_second is None else ("min_resources", args.images_per_second)
+        folding = plan(shape, args.budget, objective, args.max_lanes, bound, args.clock_mhz * 1e6, margin=args.margin)
+        est = estimate(shape, folding, args.budget)
+        goal = ("highest throughput" if args.images_per_second is None
+                else f"fewest resources at {args.images_per_second:,.0f} images/s")
+        print(f"[model] plan for {shape.describe()} ({goal}, {est.budget.name}, min interval {bound} cycles): "
+              f"folding {format_folding(folding)}")
+    rate = args.clock_mhz * 1e6 / max(est.interval, bound)
+    print(f"II {est.interval} cycles (the input takes {bound}): {rate:,.0f} images/s at {args.clock_mhz:g} MHz")
+    print(est.table())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +244,30 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="bit accounting and block RAM of an export")
     report.add_argument("--build", required=True, help="export directory")
     report.set_defaults(run=cmd_report)
+
+    planner = commands.add_parser("plan", help="choose the dataflow folding for a device budget (resource model)")
+    planner.add_argument("--topology", type=_topology, required=True, help="e.g. 784-80-16-10")
+    planner.add_argument("--bits", default=None, help="per-layer precision spec, as for export-random")
+    planner.add_argument("--scheme", type=_scheme, default=Scheme.FIXED_REFERENCE,
+                         help="plain | fixed_reference | consecutive")
+    planner.add_argument("--weight-bits", type=int, default=8)
+    planner.add_argument("--delta-bits", type=int, default=None, help="default 4 (weight bits for plain)")
+    planner.add_argument("--group", type=_group, default=None, help="'row' or weights per reference group")
+    planner.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden layers")
+    planner.add_argument("--budget", default="xc7s15", help="device budget (xc7s15)")
+    planner.add_argument("--min-interval", type=_positive, default=None,
+                         help="II below which parallelism buys nothing (default: IN_PIXELS / pixels per beat, the "
+                              "input rate)")
+    planner.add_argument("--max-lanes", type=_positive, default=32, help="largest P considered")
+    planner.add_argument("--pixels-per-beat", type=int, default=1, help="input stage pixels per beat (1, 2, 4, 8)")
+    planner.add_argument("--images-per-second", type=float, default=None,
+                         help="objective fewest resources at this rate (default: highest throughput)")
+    planner.add_argument("--margin", type=float, default=0.0,
+                         help="plan with this fraction of the LUTs and FFs held back (e.g. 0.1; default 0)")
+    planner.add_argument("--clock-mhz", type=float, default=100.0, help="clock for images/s (default 100)")
+    planner.add_argument("--check", default=None, metavar="FOLDING",
+                         help="validate this folding (rules and budget) and print its estimate instead of planning")
+    planner.set_defaults(run=cmd_plan)
     return parser
 
 

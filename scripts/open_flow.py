@@ -181,6 +181,81 @@ def synth_xc7(build: Path, out: Path) -> dict:
     return report
 
 
+def synth_xc7_engines(build: Path, out: Path) -> dict:
+    """synth_xc7 of a dataflow export with each layer engine kept as its own module, so `stat`
+    counts every engine apart (the folding planner's calibration, model/planner.py).
+
+    A first Yosys run elaborates the hierarchy and lists which parameterised module
+    (`$paramod$<hash>\\deltamac_layer_engine`) each layer instantiates; the synthesis run renames
+    it `deltamac_layer_engine_l<l>`, gives it keep_hierarchy and flattens the rest (the engine's
+    submodules into it, the input stage, activation buffers and output stage into the top), so the
+    constants inside an engine propagate as in `make synth`. An engine output the top leaves unused
+    (a hidden layer's out_logit, the last layer's out_act and out_bank) is cut loose inside the
+    engine first, as flattening would remove its logic. The totals match synth_xc7 to within a few
+    cells. Returns (and writes to `out`) the totals, per engine (`engines`, by layer) and the rest
+    (`top`: the top module's own cells)."""
+    import re
+
+    target = resolve_target(target_for(build), build)
+    require_files(target)
+    manifest = json.loads((build / "manifest.json").read_text())
+    if manifest.get("architecture") != "dataflow":
+        raise RuntimeError(f"{build}: synth_xc7_engines needs a dataflow export (manifest architecture dataflow)")
+    top, n_layers = target.toplevel, len(manifest["topology"]) - 1
+    work = build / "yosys"
+    work.mkdir(parents=True, exist_ok=True)
+    hier = work / "engines_hierarchy.il"
+    _run_yosys(_yosys_read(target) + [f"hierarchy -top {top}", f"select {top}", f"write_rtlil -selected {hier}"],
+               work, "engines_hierarchy")
+    found = re.findall(r"^  cell (\S+\\deltamac_layer_engine) \\gen_layer\[(\d+)\]\.u_engine$", hier.read_text(),
+                       re.MULTILINE)
+    paramods = {int(layer): module for module, layer in found}
+    if sorted(paramods) != list(range(n_layers)):
+        raise RuntimeError(f"{hier}: expected one deltamac_layer_engine per layer (0..{n_layers - 1}), found layers "
+                           f"{sorted(paramods)}")
+    script = _yosys_read(target) + [f"hierarchy -top {top}"]
+    dead = {"out_logit": manifest["acc_bits"]}  # hidden layers: the top ignores the logit
+    for layer, module in paramods.items():
+        name = f"deltamac_layer_engine_l{layer}"
+        # `?` matches the brackets of the instance name (a selection pattern reads [..] as a set).
+        script += [f"rename {module} {name}", f"chtype -set {name} {top}/gen_layer?{layer}?.u_engine", f"cd {name}"]
+        ports = {"out_act": 8, "out_bank": 1} if layer == n_layers - 1 else dead
+        for port, width in ports.items():
+            script += [f"delete -port {port}", f"rename {port} {port}_unused", f"add -output {port} {width}"]
+        script.append("cd ..")
+    stat_path = work / "synth_xc7_engines_stat.json"
+    script += ["setattr -mod -set keep_hierarchy 1 deltamac_layer_engine_l*", *_synth_xc7_script(top),
+               f"tee -q -o {stat_path} stat -json -top {top}"]
+    start = time.monotonic()
+    log_path = _run_yosys(script, work, "synth_xc7_engines")
+    stat = json.loads(stat_path.read_text())
+    modules = {name.lstrip("\\"): entry["num_cells_by_type"] for name, entry in stat["modules"].items()}
+    engine_cells = [modules[f"deltamac_layer_engine_l{layer}"] for layer in range(n_layers)]
+    total_cells = {k: v for k, v in stat["design"]["num_cells_by_type"].items() if not k.startswith("deltamac_")}
+    top_cells = {k: v for k, v in modules[top].items() if not k.startswith("deltamac_")}
+    report = {
+        "tool": "yosys synth_xilinx -family xc7 (out of context, no I/O buffers), engines kept as modules",
+        "yosys": _yosys_version(),
+        "rtl_revision": _rtl_revision(),
+        "top": top,
+        "build": str(build),
+        "network": _network(build),
+        **xc7_counts(total_cells),
+        "engines": [{"layer": layer, "module": f"deltamac_layer_engine_l{layer}", "paramod": paramods[layer],
+                     **xc7_counts(cells), "cells": dict(sorted(cells.items()))}
+                    for layer, cells in enumerate(engine_cells)],
+        "rest": {**xc7_counts(top_cells), "cells": dict(sorted(top_cells.items()))},
+        "cells": dict(sorted(total_cells.items())),
+        "runtime_s": round(time.monotonic() - start, 1),
+        "log": str(log_path),
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"[open_flow] {out}: LUT {report['lut']} FF {report['ff']} DSP48E1 {report['dsp48e1']} "
+          f"RAMB36 {report['ramb36e1']} RAMB18 {report['ramb18e1']}; engines LUT "
+          f"{', '.join(str(e['lut']) for e in report['engines'])}, rest {report['rest']['lut']}", flush=True)
+    return report
+
+
 def netlist_xc7(build: Path, out: Path, parameters: dict[str, int]) -> Path:
     """The synth_xilinx netlist of `make synth` (top parameters overridden by `parameters`)
     written as Verilog to `out` for simulation with the Xilinx cell models; returns the log."""
