@@ -41,46 +41,57 @@ module deltamac_pingpong #(
     output logic      busy
 );
 
-  // Bank states, bank b at [2*b +: 2] (packed: Yosys 0.23 copies no unpacked arrays).
+  // Bank states. Two registers selected by the one-bit pointers (no indexed part-select: Yosys
+  // builds 2*ptr as 32-bit arithmetic, a carry chain in front of every handshake).
   localparam logic [1:0] FREE    = 2'd0;
   localparam logic [1:0] CLAIMED = 2'd1;
   localparam logic [1:0] FULL    = 2'd2;
 
-  logic [3:0] state_q, state_d;
+  logic [1:0] bank0_q, bank1_q;
   logic       claim_ptr_q, fill_ptr_q, read_ptr_q;
 
-  always_comb begin
-    state_d = state_q;
-    if (claim) begin
-      state_d[2*claim_ptr_q +: 2] = CLAIMED;
+  // Next state of bank b: a claim, fill or give-back of b (at most one of them can be legal).
+  function automatic logic [1:0] next_state(input logic [1:0] state, input logic b, input logic claim_now,
+                                            input logic claim_ptr, input logic fill_now, input logic fill_ptr,
+                                            input logic back_now, input logic read_ptr);
+    next_state = state;
+    if (claim_now && claim_ptr == b) begin
+      next_state = CLAIMED;
     end
-    if (filled) begin
-      state_d[2*fill_ptr_q +: 2] = FULL;
+    if (fill_now && fill_ptr == b) begin
+      next_state = FULL;
     end
-    if (give_back) begin
-      state_d[2*read_ptr_q +: 2] = FREE;
+    if (back_now && read_ptr == b) begin
+      next_state = FREE;
     end
-  end
+  endfunction
+
+  logic [1:0] claim_state, fill_state, read_state;  // states of the banks the pointers select
+  assign claim_state = claim_ptr_q ? bank1_q : bank0_q;
+  assign fill_state  = fill_ptr_q ? bank1_q : bank0_q;
+  assign read_state  = read_ptr_q ? bank1_q : bank0_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      state_q     <= {FREE, FREE};
+      bank0_q     <= FREE;
+      bank1_q     <= FREE;
       claim_ptr_q <= 1'b0;
       fill_ptr_q  <= 1'b0;
       read_ptr_q  <= 1'b0;
     end else begin
-      state_q     <= state_d;
+      bank0_q     <= next_state(bank0_q, 1'b0, claim, claim_ptr_q, filled, fill_ptr_q, give_back, read_ptr_q);
+      bank1_q     <= next_state(bank1_q, 1'b1, claim, claim_ptr_q, filled, fill_ptr_q, give_back, read_ptr_q);
       claim_ptr_q <= claim_ptr_q ^ claim;
       fill_ptr_q  <= fill_ptr_q ^ filled;
       read_ptr_q  <= read_ptr_q ^ give_back;
     end
   end
 
-  assign claim_ok   = state_q[2*claim_ptr_q +: 2] == FREE;
+  assign claim_ok   = claim_state == FREE;
   assign claim_bank = claim_ptr_q;
-  assign full       = state_q[2*read_ptr_q +: 2] == FULL;
+  assign full       = read_state == FULL;
   assign read_bank  = read_ptr_q;
-  assign busy       = state_q != {FREE, FREE};
+  assign busy       = bank0_q != FREE || bank1_q != FREE;
 
 `ifndef SYNTHESIS
   // Simulation check: the three requests only where the state allows them (a claim of a busy
@@ -90,7 +101,7 @@ module deltamac_pingpong #(
       if (claim && !claim_ok) begin
         $fatal(1, "%0s: claim of bank %0d, which is not free, at %0t", NAME, claim_ptr_q, $time);
       end
-      if (filled && state_q[2*fill_ptr_q +: 2] != CLAIMED) begin
+      if (filled && fill_state != CLAIMED) begin
         $fatal(1, "%0s: filled, but bank %0d is not claimed, at %0t", NAME, fill_ptr_q, $time);
       end
       if (give_back && !full) begin
