@@ -1,6 +1,6 @@
 # Delta-aware training (train/, docs/train.md). Included by the main Makefile.
 SCHEME     ?= fixed_reference
-DELTA_BITS ?= 4
+DELTA_BITS ?=
 WEIGHT_BITS ?= 8
 GROUP      ?= row
 EPOCHS     ?= 20
@@ -12,12 +12,12 @@ PIXELS_PER_BEAT ?=
 TRAIN_ARGS ?=
 
 # With --resume, a finished checkpoint of the same configuration is only exported and checked again.
-TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) --delta-bits $(DELTA_BITS) --weight-bits $(WEIGHT_BITS) \
+TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) $(if $(DELTA_BITS),--delta-bits $(DELTA_BITS)) --weight-bits $(WEIGHT_BITS) \
 	--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) $(if $(BITS),--bits $(BITS)) $(if $(FOLDING),--folding $(FOLDING)) $(if $(PIXELS_PER_BEAT),--pixels-per-beat $(PIXELS_PER_BEAT)) --resume $(TRAIN_ARGS)
 
 .PHONY: train rom sweep fit
 train: setup ## train, export and check CONFIG (s15, s15-dataflow) with SCHEME DELTA_BITS GROUP BITS EPOCHS SEED (FOLDING: dataflow export) into build/CONFIG[/variant]
-	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(DELTA_BITS) group=$(GROUP)$(if $(BITS), bits=$(BITS)) epochs=$(EPOCHS) seed=$(SEED) (resumes a checkpoint)"
+	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(or $(DELTA_BITS),preset default) group=$(GROUP)$(if $(BITS), bits=$(BITS)) epochs=$(EPOCHS) seed=$(SEED) (resumes a checkpoint)"
 	$(TRAIN_CMD)
 
 rom: setup ## re-export the default variant of CONFIG: ROMs, package, manifest from its finished checkpoint (checked against the golden model)
@@ -31,4 +31,4 @@ sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper
 
 fit: setup ## list the MLPs whose compressed weights fit the XC7S15 block RAM beside the core (s15 search)
 	@echo "[fit] RAMB18 estimate of candidate topologies at P=$(LANES)"
-	$(PY) -m train.fit --lanes $(LANES) --delta-bits $(DELTA_BITS)
+	$(PY) -m train.fit --lanes $(LANES) --delta-bits $(or $(DELTA_BITS),4)

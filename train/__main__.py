@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=defaults.config, help=f"topology preset: {', '.join(PRESETS)}")
     parser.add_argument("--hidden", help="custom hidden layer sizes, e.g. 64,32 (build dir mlp-<topology>)")
     parser.add_argument("--scheme", default=defaults.scheme, choices=SCHEMES, help="weight storage")
-    parser.add_argument("--delta-bits", type=int, default=defaults.delta_bits, help="delta width (2..8)")
+    parser.add_argument("--delta-bits", type=int, default=None,
+                        help=f"delta width (2..8); default: the preset's (s15-dataflow: 2), else {defaults.delta_bits}")
     parser.add_argument("--weight-bits", type=int, default=defaults.weight_bits,
                         help="plain: the weight bits; delta schemes: reference/decoded weight bits")
     parser.add_argument("--group", default="row", help="weights per reference: 'row' or a divisor of every n_in")

@@ -19,13 +19,18 @@ PRESETS: dict[str, tuple[int, ...]] = {
     # The most accurate MLP whose compressed store fits the XC7S15 beside the core at P=16,
     # fixed_reference 4-bit (chosen by `python -m train.fit`, see docs/train.md).
     "s15": (80, 16),
-    # s15's network on the dataflow core (ARCHITECTURE.md section 6): one engine per layer, folded
-    # to the input rate (784 words per image in layer 0, one pixel per beat) by PRESET_FOLDINGS.
+    # s15's topology on the dataflow core (ARCHITECTURE.md section 6), PRESET_DEFAULTS below.
     "s15-dataflow": (80, 16),
 }
-# Presets exported for the dataflow core, with their folding (P[xN][:kind] per layer) and pixels per
-# input beat; the others are exported for the shared-lane core at --lanes unless --folding is given.
-PRESET_FOLDINGS: dict[str, tuple[str, int]] = {"s15-dataflow": ("16x5:delta,2,1", 1)}
+# Options a preset sets unless given. s15-dataflow: 2-bit deltas (88.27 % for s15, 3 seeds) so
+# that the block RAMs deliver twice the weights per cycle, 4 pixels per input beat, and the
+# fastest folding `python -m model plan --topology 784-80-16-10 --delta-bits 2
+# --pixels-per-beat 4 --margin 0.05` finds on the XC7S15 (330 words per image in layer 0).
+# A preset with a folding is exported for the dataflow core; the others for the shared-lane core
+# at --lanes unless --folding is given.
+PRESET_DEFAULTS: dict[str, dict] = {
+    "s15-dataflow": {"delta_bits": 2, "folding": "12x16:delta,4:dsp,1:dsp", "pixels_per_beat": 4},
+}
 SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
 DELTA_BITS_RANGE = (2, 8)
@@ -43,10 +48,10 @@ class RunConfig:
     config: str = "s15"
     scheme: str = DEFAULT_SCHEME
     weight_bits: int = DEFAULT_WEIGHT_BITS
-    delta_bits: int = DEFAULT_DELTA_BITS
+    delta_bits: int | None = None  # None: the preset's (PRESET_DEFAULTS), else DEFAULT_DELTA_BITS
     group: int | None = None  # None: one reference per row
     bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
-    folding: str | None = None  # dataflow export (model.folding); None: the preset's (PRESET_FOLDINGS) or none
+    folding: str | None = None  # dataflow export (model.folding); None: the preset's (PRESET_DEFAULTS) or none
     pixels_per_beat: int | None = None  # of a dataflow export; None: the preset's, else 1
     epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
@@ -69,6 +74,8 @@ class RunConfig:
                 f"unknown preset {self.config!r}; expected one of: {', '.join(PRESETS)} "
                 "(or give --hidden for a custom topology)"
             )
+        if self.delta_bits is None:
+            object.__setattr__(self, "delta_bits", self.preset_default("delta_bits", DEFAULT_DELTA_BITS))
         if self.scheme not in SCHEMES:
             raise ConfigError(f"unknown scheme {self.scheme!r}; expected one of: {', '.join(SCHEMES)}")
         if self.activation not in ACTIVATIONS:
@@ -156,21 +163,22 @@ class RunConfig:
         except FormatError as err:
             raise ConfigError(f"--pixels-per-beat: {err}") from None
 
+    def preset_default(self, option: str, default):
+        """The preset's value of an option it sets (PRESET_DEFAULTS; none for a custom --hidden)."""
+        return PRESET_DEFAULTS.get(self.config, {}).get(option, default) if self.hidden is None else default
+
     @property
     def export_folding(self) -> str | None:
         """The folding the run is exported with for the dataflow core, None: the shared-lane core."""
-        if self.folding is not None:
-            return self.folding
-        preset = PRESET_FOLDINGS.get(self.config) if self.hidden is None else None
-        return preset[0] if preset else None
+        return self.folding if self.folding is not None else self.preset_default("folding", None)
 
     @property
     def export_pixels_per_beat(self) -> int:
-        """Pixels per input beat of the dataflow export (its deltamac_dataflow_top default)."""
+        """Pixels per input beat of the dataflow export (its deltamac_dataflow_top default); the
+        preset's only with the preset's folding."""
         if self.pixels_per_beat is not None:
             return self.pixels_per_beat
-        preset = PRESET_FOLDINGS.get(self.config) if self.hidden is None and self.folding is None else None
-        return preset[1] if preset else 1
+        return self.preset_default("pixels_per_beat", 1) if self.folding is None else 1
 
     @property
     def precisions(self) -> tuple[LayerPrecision, ...] | None:
@@ -241,7 +249,8 @@ class RunConfig:
         if self.scheme == "plain":
             return f"plain-{widths}-seed{self.seed}"
         default = (self.scheme, self.weight_bits, self.delta_bits, self.group, self.seed, self.bits) == (
-            DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, None, DEFAULT_SEED, None)
+            DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, self.preset_default("delta_bits", DEFAULT_DELTA_BITS), None,
+            DEFAULT_SEED, None)
         if default:
             return ""
         group = "row" if self.group is None else str(self.group)

@@ -113,6 +113,9 @@ def test_folding_is_an_export_option_not_a_recipe():
     and --folding never changes what is trained (the recipe)."""
     preset = RunConfig(config="s15-dataflow")
     assert preset.export_folding is not None and preset.out_dir == Path("build/s15-dataflow")
+    assert (preset.delta_bits, preset.export_pixels_per_beat, preset.variant) == (2, 4, "")
+    assert RunConfig(config="s15-dataflow", delta_bits=4).variant == "fixed_reference-w8-d4-grow-seed0"
+    assert RunConfig(config="s15-dataflow", folding="16x5,2,1").export_pixels_per_beat == 1
     assert RunConfig(config="s15").export_folding is None
     folded = RunConfig(folding="16x5:delta,2,1")
     assert folded.export_folding == "16x5:delta,2,1" and folded.variant == ""
