@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pixels-per-beat", type=int, default=None,
                         help="dataflow export: pixels per s_axis beat (1, 2, 4, 8; layer 0's lanes a multiple of it); "
                              "default: the preset's, else 1")
+    parser.add_argument("--budget", default=defaults.budget,
+                        help="device the dataflow folding must fit by the planner's resource model (xc7s15), or none")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="QAT loss weight (0..1) of distillation from the trained float network")
@@ -63,7 +65,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
         group=parse_group(args.group), bits=args.bits, folding=args.folding,
-        pixels_per_beat=args.pixels_per_beat, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
+        pixels_per_beat=args.pixels_per_beat, budget=args.budget, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
         hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
         batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,

@@ -9,6 +9,7 @@ from pathlib import Path
 from model.formats import (ACT_BITS, DeltaFormat, FormatError, LayerPrecision, Scheme, core_format,
                            format_bits_spec, layer_formats, parse_bits_spec)
 from model.folding import check_folding_for, check_pixels_per_beat
+from model.planner import BUDGETS, NetShape, check_budget
 from model.packing import RomLayout
 
 IN_PIXELS, NUM_CLASSES = 784, 10
@@ -35,7 +36,7 @@ SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name
 DELTA_BITS_RANGE = (2, 8)
 PLAIN_WEIGHT_BITS_RANGE = (2, 8)
-RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding", "pixels_per_beat")  # options that do not change what is trained
+RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding", "pixels_per_beat", "budget")  # options that do not change what is trained
 DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
 
 
@@ -53,6 +54,7 @@ class RunConfig:
     bits: str | None = None  # per-layer precision spec (model.formats.parse_bits_spec); None: uniform, 8-bit activations
     folding: str | None = None  # dataflow export (model.folding); None: the preset's (PRESET_DEFAULTS) or none
     pixels_per_beat: int | None = None  # of a dataflow export; None: the preset's, else 1
+    budget: str = "xc7s15"  # device a dataflow folding must fit (model.planner.BUDGETS), or "none"
     epochs: int = 20
     float_epochs: int | None = None  # None: a third of the epochs (all of them for scheme float)
     seed: int = DEFAULT_SEED
@@ -109,6 +111,8 @@ class RunConfig:
             raise ConfigError(f"hidden layer sizes must be positive, got {self.hidden_sizes}")
         if self.bits is not None:
             self._check_bits()
+        if self.budget != "none" and self.budget not in BUDGETS:
+            raise ConfigError(f"unknown --budget {self.budget!r}; expected one of: {', '.join([*BUDGETS, 'none'])}")
         if self.export_folding is not None:
             self._check_folding()
         elif self.pixels_per_beat is not None:
@@ -162,6 +166,14 @@ class RunConfig:
             check_pixels_per_beat(self.sizes, foldings, self.export_pixels_per_beat)
         except FormatError as err:
             raise ConfigError(f"--pixels-per-beat: {err}") from None
+        if self.budget != "none":  # the planner's resource model: refuse a folding that cannot fit
+            shape = NetShape.from_spec(self.sizes, self.layer_formats, self.act_bits,
+                                       ACTIVATIONS[self.activation], self.export_pixels_per_beat)
+            try:
+                check_budget(shape, foldings, self.budget)
+            except FormatError as err:
+                raise ConfigError(f"--folding: {err} (python -m model plan finds one that fits; --budget none "
+                                  "skips the check)") from None
 
     def preset_default(self, option: str, default):
         """The preset's value of an option it sets (PRESET_DEFAULTS; none for a custom --hidden)."""

@@ -36,6 +36,8 @@ from train.config import ConfigError, RunConfig
     (dict(config="s15-dataflow", scheme="float"), "--folding exports for the dataflow core"),
     (dict(folding="28x2,2,1", pixels_per_beat=8), "--pixels-per-beat: pixels per beat 8: layer 0's 28 lanes are not a multiple"),
     (dict(pixels_per_beat=4), "--pixels-per-beat is part of a dataflow export: give --folding"),
+    (dict(folding="16x10:delta,2,1"), "--folding: folding '16x10:delta,2:delta,1:delta': over the XC7S15 budget: LUT"),
+    (dict(budget="zynq"), "unknown --budget 'zynq'"),
 ])
 def test_bad_options_raise_clear_errors(options, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -114,8 +116,12 @@ def test_folding_is_an_export_option_not_a_recipe():
     preset = RunConfig(config="s15-dataflow")
     assert preset.export_folding is not None and preset.out_dir == Path("build/s15-dataflow")
     assert (preset.delta_bits, preset.export_pixels_per_beat, preset.variant) == (2, 4, "")
-    assert RunConfig(config="s15-dataflow", delta_bits=4).variant == "fixed_reference-w8-d4-grow-seed0"
+    assert RunConfig(config="s15-dataflow", delta_bits=4, folding="8x10:delta,2,1").variant == \
+        "fixed_reference-w8-d4-grow-seed0"
+    with pytest.raises(ConfigError, match="over the XC7S15 budget: LUT .* RAMB18 25 > 20"):
+        RunConfig(config="s15-dataflow", delta_bits=4)  # 4-bit deltas: the preset's folding no longer fits
     assert RunConfig(config="s15-dataflow", folding="16x5,2,1").export_pixels_per_beat == 1
+    assert RunConfig(folding="16x10:delta,2,1", budget="none").export_folding == "16x10:delta,2,1"
     assert RunConfig(config="s15").export_folding is None
     folded = RunConfig(folding="16x5:delta,2,1")
     assert folded.export_folding == "16x5:delta,2,1" and folded.variant == ""
