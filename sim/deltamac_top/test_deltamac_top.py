@@ -376,17 +376,23 @@ ILLEGAL = {
 }
 
 
+def expect_illegal_package(top: str, net_dir: Path, sources_of, parameters_of: dict, change: tuple, tmp_path: Path) -> None:
+    """Change one constant of the export's package (change: pattern, replacement, message) and
+    check that `top` then stops elaboration with the message ($fatal)."""
+    pattern, replacement, message = change
+    text, count = re.subn(pattern, replacement, (net_dir / "deltamac_net_pkg.sv").read_text(), count=1)
+    assert count == 1, f"pattern {pattern} not found in the generated package"
+    pkg = tmp_path / "deltamac_net_pkg.sv"
+    pkg.write_text(text)
+    illegal_sources = [pkg if path.name == pkg.name else path for path in sources_of(net_dir)]
+    log = expect_elaboration_failure(top, illegal_sources, parameters_of, [message], tmp_path)
+    assert "FATAL" in log.upper(), log
+
+
 @pytest.mark.parametrize("case", list(ILLEGAL))
 def test_illegal_parameters(case, tmp_path):
     """An illegal package (one constant changed) stops elaboration with a clear $fatal message."""
     name = "fr_784_32_10_p16"
     net_dir = export_config(name, tmp_path / "net")
-    pattern, replacement, message = ILLEGAL[case]
-    text, count = re.subn(pattern, replacement, (net_dir / "deltamac_net_pkg.sv").read_text(), count=1)
-    assert count == 1, f"{case}: pattern {pattern} not found in the generated package"
-    pkg = tmp_path / "deltamac_net_pkg.sv"
-    pkg.write_text(text)
-    illegal_sources = [pkg if path.name == pkg.name else path for path in sources(net_dir)]
-    illegal_parameters = parameters(CONFIGS[name].out_logits, net_dir)
-    log = expect_elaboration_failure("deltamac_top", illegal_sources, illegal_parameters, [message], tmp_path)
-    assert "FATAL" in log.upper(), log
+    expect_illegal_package("deltamac_top", net_dir, sources, parameters(CONFIGS[name].out_logits, net_dir),
+                           ILLEGAL[case], tmp_path)
