@@ -26,11 +26,14 @@ PRESETS: dict[str, tuple[int, ...]] = {
 # Options a preset sets unless given. s15-dataflow: 2-bit deltas (88.27 % for s15, 3 seeds) so
 # that the block RAMs deliver twice the weights per cycle, 4 pixels per input beat, and the
 # fastest folding `python -m model plan --topology 784-80-16-10 --delta-bits 2
-# --pixels-per-beat 4 --margin 0.05` finds on the XC7S15 (330 words per image in layer 0).
+# --pixels-per-beat 4 --margin 0.05` finds on the XC7S15 (330 words per image in layer 0), with
+# layer 1 at two neurons in parallel (160 words, not 320): two neighbouring engines share a
+# ping-pong buffer, so their words plus the hand-over latency must fit in two intervals (the
+# planner's 4:dsp measured 347 cycles per image, this 331; docs/rtl.md).
 # A preset with a folding is exported for the dataflow core; the others for the shared-lane core
 # at --lanes unless --folding is given.
 PRESET_DEFAULTS: dict[str, dict] = {
-    "s15-dataflow": {"delta_bits": 2, "folding": "12x16:delta,4:dsp,1:dsp", "pixels_per_beat": 4},
+    "s15-dataflow": {"delta_bits": 2, "folding": "12x16:delta,4x2:dsp,1:dsp", "pixels_per_beat": 4},
 }
 SCHEMES = ("float", "plain", "fixed_reference", "consecutive")
 ACTIVATIONS = {"relu": "relu", "hardtanh": "clamp"}  # torch name -> golden model name

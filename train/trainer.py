@@ -21,7 +21,7 @@ from model.datasets import load_dataset
 from model.export import dataflow_stored_bits, export_dataflow, export_network, load_export
 from model.inference import predict
 from model.network import QuantNetwork, describe_precision
-from train.config import ConfigError, RunConfig
+from train.config import ConfigError, RUN_PLACEMENT, RunConfig
 from train.intsim import IntegerSimulation
 from train.net import DeltaMLP, predict_forward
 
@@ -122,7 +122,8 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
     checkpoint = out / CHECKPOINT
     if resume and checkpoint.exists():
         saved = torch.load(checkpoint, weights_only=False)
-        if saved["config"] != cfg.to_json():
+        # The recipe decides: where the files go and how the network is exported may differ.
+        if {k: v for k, v in saved["config"].items() if k not in RUN_PLACEMENT} != cfg.recipe():
             raise ConfigError(f"{checkpoint} was written by a different configuration ({saved['config']}); "
                               "run without --resume to start over")
         model.load_state_dict(saved["model"])
