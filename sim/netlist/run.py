@@ -94,6 +94,9 @@ def add_top_parameters(netlist: Path, out_logits: int) -> None:
         f"  parameter OUT_LOGITS = {out_logits};\n"
         + "".join(f'  parameter {rom}_ROM_FILE = "{rom.lower()}.mem";\n' for rom in ("DELTA", "REF", "BIAS", "MULT"))
         + f'  initial if (OUT_LOGITS != {out_logits}) $fatal(1, "netlist synthesised with OUT_LOGITS = {out_logits}");\n'
+        # synthesised at the default, one pixel per beat (the wrapper passes the harness's value)
+        + "  parameter PIXELS_PER_BEAT = 1;\n"
+        + '  initial if (PIXELS_PER_BEAT != 1) $fatal(1, "netlist synthesised with PIXELS_PER_BEAT = 1");\n'
     )
     netlist.write_text(text[: header.end()] + declarations + text[header.end():])
 
