@@ -181,13 +181,14 @@ module deltamac_layer_engine #(
   logic [DELTA_AW-1:0] delta_addr_q;
   logic [REF_AW-1:0]   ref_addr_q;
   logic                bank_q;
-  logic                last_chunk, last_gword, last_group, last_word, start;
+  logic                last_chunk, last_gword, last_group, last_word, start, issue_next;
 
   assign last_chunk = chunk_q == CHUNK_AW'(CHUNKS - 1);
   assign last_gword = gword_q == GWORD_AW'(GROUP_WORDS - 1);
   assign last_group = group_q == GROUP_AW'(GROUPS - 1);
   assign last_word  = running_q && last_chunk && last_group;
   assign start      = !running_q && in_full && out_ok;
+  assign issue_next = start || (running_q && !last_word);
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -222,23 +223,8 @@ module deltamac_layer_engine #(
 
   assign in_release      = last_word;
   assign out_claim       = start;
-  // The input buffer read is requested from registers only, not from the start decision (the
-  // buffers' bank state, out_ok): that path reached the buffer's block RAM across the chip (the
-  // ECP5 critical path). Reading while a vector waits but the engine has not started is harmless
-  // (nothing is issued), and the word after an idle cycle is word 0 either way. A copy of the
-  // word counter one ahead (kept apart by `keep`, as in deltamac_sequencer) gives the address.
-  (* keep *) logic [CHUNK_AW-1:0] rd_chunk_after_q;
-
-  always_ff @(posedge clk) begin
-    if (rst || !running_q || last_chunk) begin
-      rd_chunk_after_q <= CHUNK_AW'(CHUNKS > 1 ? 1 : 0);
-    end else begin
-      rd_chunk_after_q <= rd_chunk_after_q + CHUNK_AW'(1);
-    end
-  end
-
-  assign in_rd_en_next   = running_q || in_full;
-  assign in_rd_addr_next = !running_q || last_chunk ? '0 : rd_chunk_after_q;
+  assign in_rd_en_next   = issue_next;
+  assign in_rd_addr_next = start || last_chunk ? '0 : chunk_q + CHUNK_AW'(1);
   assign busy            = running_q;
 
   // ---------------------------------------------------------------------------------------------
