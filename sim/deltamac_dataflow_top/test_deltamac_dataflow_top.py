@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from model.datasets import load_fashion_mnist
 from model.export import export_dataflow
-from model.formats import ACT_BITS, DeltaFormat, Scheme, layer_formats, parse_bits_spec
-from model.random_net import random_network
+from model.formats import Scheme
 from scripts.corefile import require_files, resolve_target
-from sim.deltamac_top.test_deltamac_top import expect_illegal_package
+from sim.deltamac_top.test_deltamac_top import config_network, expect_illegal_package
 from sim.deltamac_top.test_deltamac_top import (  # noqa: F401  (cocotb runs these tests on this top)
     test_back_to_back,
     test_idle_and_backpressure,
@@ -81,21 +79,7 @@ NETS_DIR = SIM_BUILD / TOP / "nets"
 def export_config(name: str, out: Path) -> Path:
     """Export the configuration's network (dataflow package and ROMs) into `out`."""
     cfg = CONFIGS[name]
-    delta, act_bits = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group), ACT_BITS
-    if cfg.bits is not None:
-        precisions = parse_bits_spec(cfg.bits, len(cfg.topology) - 1)
-        delta = layer_formats(precisions, cfg.scheme, cfg.delta_bits, cfg.group)
-        act_bits = [p.in_bits for p in precisions[1:]]
-    calibration = load_fashion_mnist("train")[0][:512] if cfg.topology[0] == 784 else None
-    net = random_network(
-        topology=cfg.topology,
-        delta=delta,
-        seed=cfg.seed,
-        calibration=calibration,
-        delta_shift=cfg.delta_shift,
-        activation=list(cfg.activation) or "relu",
-        act_bits=act_bits,
-    )
+    net = config_network(cfg)
     export_dataflow(net, out, cfg.folding, name=name, pixels_per_beat=cfg.pixels_per_beat)
     return out
 

@@ -31,6 +31,7 @@ from model.datasets import load_fashion_mnist
 from model.export import export_network, load_export
 from model.formats import ACT_BITS, DeltaFormat, Scheme, layer_formats, parse_bits_spec
 from model.inference import run_network
+from model.network import QuantNetwork
 from model.random_net import random_network
 from scripts.corefile import require_files, resolve_target, rom_parameters
 from sim.runner import REPO, SIM_BUILD, expect_elaboration_failure, run_cocotb, sv_string
@@ -87,7 +88,13 @@ TRAINED_DIR = SIM_BUILD / "deltamac_top" / "trained"  # build root of the s15 tr
 
 def export_config(name: str, out: Path) -> Path:
     """Export the configuration's network (package and ROMs) into `out`."""
-    cfg = CONFIGS[name]
+    export_network(config_network(CONFIGS[name]), out, lanes=CONFIGS[name].lanes, name=name)
+    return out
+
+
+def config_network(cfg) -> QuantNetwork:
+    """The seeded random network of a configuration (its topology, formats, precision spec,
+    shifts, activations, seed), calibrated on FashionMNIST for 784 inputs."""
     delta, act_bits = DeltaFormat(cfg.scheme, cfg.weight_bits, cfg.delta_bits, cfg.group), ACT_BITS
     if cfg.bits is not None:
         precisions = parse_bits_spec(cfg.bits, len(cfg.topology) - 1)
@@ -103,8 +110,7 @@ def export_config(name: str, out: Path) -> Path:
         activation=list(cfg.activation) or "relu",
         act_bits=act_bits,
     )
-    export_network(net, out, lanes=cfg.lanes, name=name)
-    return out
+    return net
 
 
 def ideal_cycles(manifest: dict) -> int:
