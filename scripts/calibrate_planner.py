@@ -20,7 +20,6 @@ fits the cached points without running Yosys. --flat also runs the plain synth_x
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -33,7 +32,7 @@ from model.export import export_dataflow
 from model.folding import check_folding
 from model.formats import DeltaFormat, Scheme, layer_formats, parse_bits_spec
 from model.random_net import random_network
-from scripts.corefile import REPO, resolve_target
+from scripts.corefile import REPO, rtl_digest
 
 WORK = REPO / "build" / "planner-calibration"
 RESULT_FILE = "synth_engines.json"
@@ -92,15 +91,6 @@ def network(point: dict):
         formats = [DeltaFormat(formats[0].scheme, formats[0].weight_bits, formats[0].delta_bits, group), *formats[1:]]
     return random_network(topology, formats, seed=7, calibration=None, activation=point["activation"],
                           act_bits=act_bits)
-
-
-def rtl_hash() -> str:
-    """Hash of the RTL sources of the dataflow target (not the generated package)."""
-    target = resolve_target("dataflow", WORK / "none")
-    digest = hashlib.sha256()
-    for path in sorted(p for p in target.sources if REPO / "rtl" in p.parents):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _cached(path: Path, point: dict, digest: str) -> dict | None:
@@ -249,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flat", action="store_true", help="also the flattened synth_xc7 of the points marked flat")
     parser.add_argument("--out", type=Path, default=planner.CALIBRATION_FILE, help="calibration JSON to write")
     args = parser.parse_args(argv)
-    digest = rtl_hash()
+    digest = rtl_digest("dataflow")
     grid = points()
     if args.only:
         unknown = set(args.only) - {p["name"] for p in grid}

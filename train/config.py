@@ -22,6 +22,9 @@ PRESETS: dict[str, tuple[int, ...]] = {
     "s15": (80, 16),
     # s15's topology on the dataflow core (ARCHITECTURE.md section 6), PRESET_DEFAULTS below.
     "s15-dataflow": (80, 16),
+    # FINN's TFC (the published FINN + Brevitas benchmark's network), for the precision x
+    # parallelism benchmark (scripts/bench.py).
+    "tfc": (64, 64, 64),
 }
 # Options a preset sets unless given. s15-dataflow: 2-bit deltas (88.27 % for s15, 3 seeds) so
 # that the block RAMs deliver twice the weights per cycle, 4 pixels per input beat, and the
@@ -41,6 +44,7 @@ DELTA_BITS_RANGE = (2, 8)
 PLAIN_WEIGHT_BITS_RANGE = (2, 8)
 RUN_PLACEMENT = ("build_root", "data_root", "threads", "folding", "pixels_per_beat", "budget")  # options that do not change what is trained
 DEFAULT_SCHEME, DEFAULT_WEIGHT_BITS, DEFAULT_DELTA_BITS, DEFAULT_SEED = "fixed_reference", 8, 4, 0
+DEFAULT_DATASET = "fashion-mnist"
 
 
 class ConfigError(ValueError):
@@ -68,7 +72,7 @@ class RunConfig:
     batch_size: int = 256
     lr: float = 2e-3
     distill: float = 0.0  # QAT loss weight of distillation from the trained float network (0..1)
-    dataset: str = "fashion-mnist"
+    dataset: str = DEFAULT_DATASET
     data_root: str | None = None
     build_root: str = "build"
     threads: int = 1  # torch threads; 2 spin-waiting threads on a busy 2-core machine run ~25x slower
@@ -273,8 +277,10 @@ class RunConfig:
 
     @property
     def run_name(self) -> str:
-        """The config name: the preset, or the topology for custom hidden sizes."""
-        return self.config if self.hidden is None else f"mlp-{self.topology_name}"
+        """The config name: the preset, or the topology for custom hidden sizes, with the dataset
+        when it is not FashionMNIST (so an MNIST run never overwrites a FashionMNIST one)."""
+        name = self.config if self.hidden is None else f"mlp-{self.topology_name}"
+        return name if self.dataset == DEFAULT_DATASET else f"{name}-{self.dataset}"
 
     @property
     def out_dir(self) -> Path:

@@ -1,6 +1,9 @@
-"""Run FashionMNIST test images through the Verilator harness and compare with the golden model.
+"""Run the test images of the export's dataset through the Verilator harness and compare with the golden model.
 
     python -m sim.harness.run --export build/s15 [--limit N] [--backpressure] [--seed S] [--out-logits 1] [--x-random]
+
+The dataset is the one the export was trained on (`dataset` in <export>/report.json, written by
+the trainer; FashionMNIST when there is none), or --dataset.
 
 Steps: load and validate the export (model.export.load_export), check that the harness binary
 was compiled for exactly the export's package constants, compute the golden logits and classes
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.datasets import DatasetError, load_fashion_mnist
+from model.datasets import DATASETS, DatasetError, load_dataset
 from model.export import load_export
 from model.formats import FormatError
 from model.inference import run_network
@@ -239,6 +242,17 @@ def build_report(net, manifest, export_dir, results, summary, expected_classes, 
     }
 
 
+def export_dataset(export_dir: Path) -> str:
+    """The dataset the export was trained on (its report.json), FashionMNIST without one."""
+    report = Path(export_dir) / "report.json"
+    if not report.is_file():
+        return DATASETS[0]
+    try:
+        return json.loads(report.read_text()).get("dataset", DATASETS[0])
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{report}: not valid JSON ({exc}); re-run the training export") from None
+
+
 def format_mismatch(m: dict) -> str:
     actual = m["actual_logits"] if m["actual_logits"] is not None else "not sent (harness built with OUT_LOGITS=0)"
     return (f"  image {m['image']} ({m['phase']}): expected class {m['expected_class']}, got {m['actual_class']}\n"
@@ -246,11 +260,12 @@ def format_mismatch(m: dict) -> str:
 
 
 def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, report_path=None,
-        images=None, labels=None, work_dir=None, variant=Variant(), rtl=None) -> dict:
+        images=None, labels=None, work_dir=None, variant=Variant(), rtl=None, dataset=None) -> dict:
     """Validate, simulate, compare, write the report; returns it. Raises HarnessError on bad input.
 
     rtl: the design files the binary was built from instead of the core's RTL (build_harness's
-    `rtl`, e.g. a synthesised netlist and its cell models), for the up-to-date check."""
+    `rtl`, e.g. a synthesised netlist and its cell models), for the up-to-date check.
+    dataset: whose test set runs when no images are given (default: export_dataset)."""
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
         raise HarnessError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
@@ -269,9 +284,11 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
             f"was built. Rebuild it: python -m sim.harness.build --export {export_dir} --out-logits "
             f"{compiled.out_logits}{' --x-random' if compiled.x_random else ''}"
         )
-    if images is None:
+    images_given = images is not None
+    if not images_given:
+        dataset = dataset or export_dataset(export_dir)
         try:
-            images, labels = load_fashion_mnist("test")
+            images, labels = load_dataset(dataset, "test")
         except DatasetError as exc:
             raise HarnessError(str(exc)) from None
     if limit is not None:
@@ -291,6 +308,7 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     mismatches = compare(expected_logits, expected_classes, results)
     report = build_report(net, manifest, export_dir, results, summary, expected_classes, np.asarray(labels),
                           mismatches, backpressure, seed, compiled)
+    report["dataset"] = None if images_given else dataset  # None: the caller's images
     report_path = Path(report_path) if report_path else export_dir / "rtl_report.json"
     report_path.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -301,6 +319,7 @@ def main(argv=None) -> int:
     add_variant_arguments(parser)
     parser.add_argument("--harness", type=Path, help="harness build directory (default: <export>/harness[-class][-xrand])")
     parser.add_argument("--limit", type=int, help="only the first N test images (default: all 10,000)")
+    parser.add_argument("--dataset", choices=DATASETS, help="test set (default: the export's, from its report.json)")
     parser.add_argument("--backpressure", action="store_true", help="seeded random idle beats and output backpressure")
     parser.add_argument("--seed", type=int, default=1, help="seed of the idle/backpressure pattern (default 1)")
     parser.add_argument("--report", type=Path, help="report path (default: <export>/rtl_report.json)")
@@ -308,7 +327,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         report = run(args.export, args.harness, args.limit, args.backpressure, args.seed, args.report,
-                     work_dir=args.work, variant=Variant(args.out_logits, args.x_random))
+                     work_dir=args.work, variant=Variant(args.out_logits, args.x_random), dataset=args.dataset)
     except HarnessError as exc:
         print(f"[harness] error: {exc}", file=sys.stderr)
         return 2
