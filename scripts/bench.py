@@ -1,4 +1,4 @@
-"""Precision x parallelism benchmark (`make bench`; hours, not CI; docs/bench.md).
+"""Precision x parallelism benchmark (`make bench`; hours, not CI; results in docs/bench/).
 
     python -m scripts.bench [--scheduler tcp://host:8786] [--workers N] [--no-train] [--out docs/bench]
 
