@@ -135,7 +135,7 @@ def test_corrupted_expectation_fails_the_run(export, test_set, tmp_path, monkeyp
         return logits
 
     monkeypatch.setattr(harness_run, "run_network", off_by_one)
-    monkeypatch.setattr(harness_run, "load_fashion_mnist", lambda split: test_set)
+    monkeypatch.setattr(harness_run, "load_dataset", lambda name, split: test_set)
     code = harness_run.main(["--export", str(export_dir), "--limit", "20", "--report", str(tmp_path / "report.json"),
                              "--work", str(tmp_path / "work")])
     assert code == 1
