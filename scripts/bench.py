@@ -35,7 +35,6 @@ import contextlib
 import csv
 import hashlib
 import json
-import math
 import os
 import re
 import statistics
@@ -439,7 +438,7 @@ ACCURACY_COLUMNS = ("network", "dataset", "precision", "storage", "bits", "seeds
 HARDWARE_COLUMNS = ("network", "precision", "storage", "core", "parallelism", "role", "acc_mean", "acc_std",
                     "lut", "ff", "dsp48e1", "ramb18", "fits_xc7s15", "planner_lut", "planner_lut_error",
                     "cycles_per_image", "latency_cycles", "images_per_s_100mhz", "fmax_mhz", "ecp5_device",
-                    "images_per_s_fmax", "images", "mismatches", "pareto_acc_speed", "pareto_speed_lut", "error")
+                    "images_per_s_fmax", "images", "mismatches", "pareto_acc_speed", "pareto_speed_lut", "refused", "error")
 
 
 def accuracy_rows(reports: list[dict]) -> list[dict]:
@@ -465,7 +464,7 @@ def hardware_row(result: dict, accuracy: dict[tuple, dict]) -> dict:
     acc = accuracy.get((point.network, DATASETS[0], point.precision, point.storage), {})
     row = {"network": point.network, "precision": point.precision, "storage": point.storage, "core": point.core,
            "parallelism": point.parallelism, "role": point.role, "acc_mean": acc.get("acc_mean"),
-           "acc_std": acc.get("acc_std"), "error": result.get("error") or result.get("refused")}
+           "acc_std": acc.get("acc_std"), "error": result.get("error"), "refused": result.get("refused")}
     synth, harness, pnr = result.get("synth"), result.get("harness"), result.get("pnr")
     if synth:
         row |= {"lut": synth["lut"], "ff": synth["ff"], "dsp48e1": synth["dsp48e1"], "ramb18": synth["ramb18e1"]
@@ -546,9 +545,10 @@ def markdown(accuracy: list[dict], hardware: list[dict]) -> str:
               "cycles/image | latency | images/s @100 MHz | ECP5 Fmax | images/s @Fmax | mismatches | P |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in hardware:
-        if r.get("error"):
+        if r.get("error") or r.get("refused"):
+            why = f"failed: {r['error']}" if r.get("error") else r["refused"]
             lines.append(f"| {r['network']} | {r['precision']} | {r['storage']} | {r['core']} | {r['parallelism']} | "
-                         f"failed: {r['error'][:120]} |" + " |" * 11)
+                         f"{why[:120]} |" + " |" * 11)
             continue
         planner = f" ({_fmt(r.get('planner_lut'), ',')}, {_fmt(r.get('planner_lut_error'), '+.1%')})" \
             if r.get("planner_lut") else ""
