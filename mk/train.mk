@@ -3,7 +3,7 @@ SCHEME     ?= fixed_reference
 DELTA_BITS ?=
 WEIGHT_BITS ?= 8
 GROUP      ?= row
-EPOCHS     ?= 20
+EPOCHS     ?=
 SEED       ?= 0
 LANES      ?= 16
 BITS       ?=
@@ -12,12 +12,15 @@ PIXELS_PER_BEAT ?=
 TRAIN_ARGS ?=
 
 # With --resume, a finished checkpoint of the same configuration is only exported and checked again.
-TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) $(if $(DELTA_BITS),--delta-bits $(DELTA_BITS)) --weight-bits $(WEIGHT_BITS) \
-	--group $(GROUP) --epochs $(EPOCHS) --seed $(SEED) --lanes $(LANES) $(if $(BITS),--bits $(BITS)) $(if $(FOLDING),--folding $(FOLDING)) $(if $(PIXELS_PER_BEAT),--pixels-per-beat $(PIXELS_PER_BEAT)) --resume $(TRAIN_ARGS)
+# A LUT-network preset (lut-*, ARCHITECTURE.md section 7) takes only the options they share.
+MLP_TRAIN_CMD = $(PY) -m train --config $(CONFIG) --scheme $(SCHEME) $(if $(DELTA_BITS),--delta-bits $(DELTA_BITS)) --weight-bits $(WEIGHT_BITS) \
+	--group $(GROUP) $(if $(EPOCHS),--epochs $(EPOCHS)) --seed $(SEED) --lanes $(LANES) $(if $(BITS),--bits $(BITS)) $(if $(FOLDING),--folding $(FOLDING)) $(if $(PIXELS_PER_BEAT),--pixels-per-beat $(PIXELS_PER_BEAT)) --resume $(TRAIN_ARGS)
+LUT_TRAIN_CMD = $(PY) -m train --config $(CONFIG) $(if $(EPOCHS),--epochs $(EPOCHS)) --seed $(SEED) $(if $(PIXELS_PER_BEAT),--pixels-per-beat $(PIXELS_PER_BEAT)) --resume $(TRAIN_ARGS)
+TRAIN_CMD = $(if $(filter lut-%,$(CONFIG)),$(LUT_TRAIN_CMD),$(MLP_TRAIN_CMD))
 
 .PHONY: train rom sweep fit
-train: setup ## train, export and check CONFIG (s15, s15-dataflow) with SCHEME DELTA_BITS GROUP BITS EPOCHS SEED (FOLDING: dataflow export) into build/CONFIG[/variant]
-	@echo "[train] $(CONFIG) $(SCHEME) delta_bits=$(or $(DELTA_BITS),preset default) group=$(GROUP)$(if $(BITS), bits=$(BITS)) epochs=$(EPOCHS) seed=$(SEED) (resumes a checkpoint)"
+train: setup ## train, export and check CONFIG (s15, s15-dataflow, lut-mnist, ...) with SCHEME DELTA_BITS GROUP BITS EPOCHS SEED (FOLDING: dataflow export) into build/CONFIG[/variant]
+	@echo "[train] $(CONFIG) $(if $(filter lut-%,$(CONFIG)),(LUT network),$(SCHEME) delta_bits=$(or $(DELTA_BITS),preset default) group=$(GROUP)$(if $(BITS), bits=$(BITS))) epochs=$(or $(EPOCHS),preset default) seed=$(SEED) (resumes a checkpoint)"
 	$(TRAIN_CMD)
 
 rom: setup ## re-export the default variant of CONFIG: ROMs, package, manifest from its finished checkpoint (checked against the golden model)

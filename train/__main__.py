@@ -1,4 +1,5 @@
-"""CLI: python -m train --config paper|s15 --scheme ... (see docs/train.md)."""
+"""CLI: python -m train --config paper|s15|... --scheme ... (see docs/train.md); a LUT-network
+preset (lut-mnist, ...) takes its own options: python -m train --config lut-mnist --help."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from model.datasets import DATASETS, DatasetError
 from model.formats import FormatError
 from train.config import ACTIVATIONS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
+from train.lutnet import LUT_PRESETS, LutRunConfig, run as run_lutnet
 from train.trainer import run
 
 
@@ -22,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = RunConfig()
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--config", default=defaults.config, help=f"topology preset: {', '.join(PRESETS)}")
+    parser.add_argument("--config", default=defaults.config,
+                        help=f"topology preset: {', '.join(PRESETS)}; LUT networks: {', '.join(LUT_PRESETS)}")
     parser.add_argument("--hidden", help="custom hidden layer sizes, e.g. 64,32 (build dir mlp-<topology>)")
     parser.add_argument("--scheme", default=defaults.scheme, choices=SCHEMES, help="weight storage")
     parser.add_argument("--delta-bits", type=int, default=None,
@@ -61,6 +64,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_lut_layers(text: str) -> tuple[tuple[int, int, int], ...]:
+    try:
+        layers = tuple(tuple(int(v) for v in part.split(":")) for part in text.split(","))
+    except ValueError:
+        layers = ()
+    if not layers or any(len(layer) != 3 for layer in layers):
+        raise ConfigError(f"--layers must be comma-separated n_out:fan_in:bits per layer like 256:6:2,200:4:2, got {text!r}")
+    return layers
+
+
+def build_lut_parser(preset: str) -> argparse.ArgumentParser:
+    """Options of a LUT-network preset; defaults are the preset's (ARCHITECTURE.md section 7)."""
+    defaults = LutRunConfig.preset(preset)
+    parser = argparse.ArgumentParser(prog="python -m train", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                     description=f"Train, enumerate and export the LUT network {preset} (docs/train.md).")
+    parser.add_argument("--config", default=preset, help=f"LUT-network preset: {', '.join(LUT_PRESETS)}")
+    parser.add_argument("--in-bits", type=int, default=defaults.in_bits, help="input code bits (thresholds on the pixels)")
+    parser.add_argument("--layers", default=",".join(":".join(map(str, layer)) for layer in defaults.layers),
+                        help="n_out:fan_in:out_bits per layer; the last n_out = 10 * --class-partitions")
+    parser.add_argument("--class-partitions", type=int, default=defaults.class_partitions,
+                        help="last-layer partitions summed into one class score")
+    parser.add_argument("--width", type=int, default=defaults.width, help="inner width N of a partition's sub-network")
+    parser.add_argument("--depth", type=int, default=defaults.depth, help="hidden layers of a partition's sub-network")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="training epochs")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of connectivity, initialisation, shuffling")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate (one-cycle schedule)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step")
+    parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
+    parser.add_argument("--dataset", default=defaults.dataset, choices=DATASETS, help="training and test data")
+    parser.add_argument("--data-root", help="dataset directory (default: the model.datasets default)")
+    parser.add_argument("--pixels-per-beat", type=int, help="pixels per s_axis beat of the export (default: the whole image)")
+    parser.add_argument("--build-root", default=defaults.build_root, help="where build/<config>[/seed<S>] goes")
+    parser.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
+    parser.add_argument("--resume", action="store_true", help="continue from checkpoint.pt in the build dir")
+    return parser
+
+
+def lut_config_from_args(args: argparse.Namespace) -> LutRunConfig:
+    return LutRunConfig.preset(
+        args.config, in_bits=args.in_bits, layers=parse_lut_layers(args.layers), class_partitions=args.class_partitions,
+        width=args.width, depth=args.depth, epochs=args.epochs, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
+        limit_train=args.limit_train, dataset=args.dataset, data_root=args.data_root,
+        pixels_per_beat=args.pixels_per_beat, build_root=args.build_root, threads=args.threads)
+
+
+def lut_preset_of(argv: list[str]) -> str | None:
+    """The LUT preset named by --config in argv, if any."""
+    probe = argparse.ArgumentParser(add_help=False)
+    probe.add_argument("--config")
+    known, _ = probe.parse_known_args(argv)
+    return known.config if known.config in LUT_PRESETS else None
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
         config=args.config, scheme=args.scheme, weight_bits=args.weight_bits, delta_bits=args.delta_bits,
@@ -74,9 +130,14 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    preset = lut_preset_of(argv)
+    args = (build_lut_parser(preset) if preset else build_parser()).parse_args(argv)
     try:
-        run(config_from_args(args), resume=args.resume)
+        if preset:
+            run_lutnet(lut_config_from_args(args), resume=args.resume)
+        else:
+            run(config_from_args(args), resume=args.resume)
     except (ConfigError, DatasetError, FormatError) as err:
         print(f"python -m train: error: {err}", file=sys.stderr)
         return 2
