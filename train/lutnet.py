@@ -20,11 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from model.lutnet import LutLayerShape, LutNetError, LutNetSpec, LutNetwork, draw_connectivity, enumerate_tables, \
-    uniform_thresholds
+from model.datasets import IMAGE_SIDE
+from model.lutnet import LutLayerShape, LutNetError, LutNetSpec, LutNetwork, draw_connectivity, \
+    draw_window_connectivity, enumerate_tables, uniform_thresholds
 from model.lutnet_export import check_tables, export_lutnet, load_lutnet_export
 from train.config import ConfigError, DEFAULT_DATASET
-from train.trainer import CHECKPOINT, REPORT, VALIDATION_IMAGES, accuracy, load_splits
+from train.trainer import CHECKPOINT, REPORT, VALIDATION_IMAGES, accuracy, as_tensors, cached_dataset
 
 # name -> the options it sets (LutRunConfig fields); `make train CONFIG=<name>` trains it.
 LUT_PRESETS: dict[str, dict] = {
@@ -50,6 +51,7 @@ class LutRunConfig:
     class_partitions: int = 20
     width: int = 16  # inner width N of a partition's sub-network
     depth: int = 2  # hidden layers of the sub-network (residual skips between them)
+    window: int | None = None  # layer 0 reads F pixels of a window x window square (None: any varying pixel)
     epochs: int = 30
     seed: int = 0
     batch_size: int = 128
@@ -60,6 +62,8 @@ class LutRunConfig:
     build_root: str = "build"
     threads: int = 1
     pixels_per_beat: int | None = None  # of the export; None: the whole image per beat
+    in_features: int = IN_FEATURES  # tabular data: the file's feature count
+    num_classes: int = NUM_CLASSES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(tuple(int(v) for v in layer) for layer in self.layers))
@@ -72,6 +76,8 @@ class LutRunConfig:
             raise ConfigError(f"--limit-train {self.limit_train} is smaller than one batch ({self.batch_size} images)")
         try:
             self.spec
+            if self.window is not None:
+                draw_window_connectivity(self.spec.shapes[0], 0, IMAGE_SIDE, self.window)
         except LutNetError as exc:
             raise ConfigError(f"LUT network {self.config}: {exc}") from None
 
@@ -84,7 +90,7 @@ class LutRunConfig:
 
     @property
     def spec(self) -> LutNetSpec:
-        return LutNetSpec(IN_FEATURES, self.in_bits, self.layers, NUM_CLASSES, self.class_partitions)
+        return LutNetSpec(self.in_features, self.in_bits, self.layers, self.num_classes, self.class_partitions)
 
     @property
     def variant(self) -> str:
@@ -107,6 +113,21 @@ class LutRunConfig:
             keep.pop(name)
         keep["layers"] = [list(layer) for layer in self.layers]
         return keep
+
+
+def load_splits(cfg: LutRunConfig):
+    """(train, validation, test) as torch tensors; validation: the last VALIDATION_IMAGES training
+    samples, or a tenth of a smaller (tabular) training set."""
+    images, labels = cached_dataset(cfg.dataset, "train", cfg.data_root)
+    test_images, test_labels = cached_dataset(cfg.dataset, "test", cfg.data_root)
+    if images.shape[1] != cfg.in_features or int(labels.max()) >= cfg.num_classes:
+        raise ConfigError(f"{cfg.dataset}: {images.shape[1]} features and classes up to {int(labels.max())}, the network "
+                          f"expects {cfg.in_features} features and {cfg.num_classes} classes")
+    n_val = min(VALIDATION_IMAGES, len(images) // 10)
+    if n_val < 1:
+        raise ConfigError(f"the {cfg.dataset} training set has {len(images)} samples, too few for validation")
+    train = as_tensors(images[:-n_val][: cfg.limit_train], labels[:-n_val][: cfg.limit_train])
+    return train, as_tensors(images[-n_val:], labels[-n_val:]), as_tensors(test_images, test_labels)
 
 
 def round_half_up(x: torch.Tensor) -> torch.Tensor:
@@ -166,6 +187,8 @@ class LutNetModel(nn.Module):
         self.register_buffer("thresholds", torch.as_tensor(uniform_thresholds(cfg.in_bits)))
         generator = torch.Generator().manual_seed(cfg.seed)
         conns = draw_connectivity(self.spec, cfg.seed, layer0_inputs)
+        if cfg.window is not None:
+            conns[0] = draw_window_connectivity(self.spec.shapes[0], cfg.seed, IMAGE_SIDE, cfg.window)
         self.layers = nn.ModuleList(PartitionLayer(s, c, cfg.width, cfg.depth, generator)
                                     for s, c in zip(self.spec.shapes, conns))
         self.log_temperature = nn.Parameter(torch.zeros(()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ HARNESS_DIR = Path(__file__).resolve().parent
 WRAPPER = HARNESS_DIR / "deltamac_harness_top.sv"
 MAIN_CPP = HARNESS_DIR / "harness.cpp"
 TOP = "deltamac_harness_top"
+LUTNET_MAIN_CPP = HARNESS_DIR / "lutnet_harness.cpp"
+LUTNET_TOP = "deltamac_lutnet_top"
 BINARY_NAME = "harness"
 STAMP_NAME = "build.stamp"
 VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "-Wno-fatal"]
@@ -76,10 +79,34 @@ class Variant:
 
 def architecture_flags(export_dir: Path) -> list[str]:
     """A dataflow export's harness wraps deltamac_dataflow_top (the wrapper's and the C++ main's
-    DELTAMAC_DATAFLOW)."""
-    if export_architecture(export_dir) != "dataflow":
-        return []
-    return ["-DDELTAMAC_DATAFLOW", "-CFLAGS", "-DDELTAMAC_DATAFLOW"]
+    DELTAMAC_DATAFLOW); a LUT network's drives deltamac_lutnet_top directly, its C++ main gets the
+    shape from the manifest as defines."""
+    architecture = export_architecture(export_dir)
+    if architecture == "dataflow":
+        return ["-DDELTAMAC_DATAFLOW", "-CFLAGS", "-DDELTAMAC_DATAFLOW"]
+    if architecture == "lutnet":
+        manifest = json.loads((Path(export_dir) / "manifest.json").read_text())
+        defines = {"LUT_IN_PIXELS": manifest["in_features"], "LUT_PIXELS_PER_BEAT": manifest["pixels_per_beat"],
+                   "LUT_NUM_CLASSES": manifest["num_classes"], "LUT_SCORE_BITS": manifest["score_bits"]}
+        return ["-CFLAGS", " ".join(f"-D{k}={int(v)}" for k, v in defines.items())]
+    return []
+
+
+def harness_top(export_dir: Path) -> str:
+    return LUTNET_TOP if export_architecture(export_dir) == "lutnet" else TOP
+
+
+def harness_files(export_dir: Path) -> list[Path]:
+    """The harness's own sources after the design: the wrapper and the C++ main."""
+    return [LUTNET_MAIN_CPP] if export_architecture(export_dir) == "lutnet" else [WRAPPER, MAIN_CPP]
+
+
+def variant_flags(variant: Variant, export_dir: Path) -> list[str]:
+    """The variant's flags; deltamac_lutnet_top has no OUT_LOGITS (its scores travel on m_axis_tuser)."""
+    flags = variant.flags()
+    if export_architecture(export_dir) == "lutnet":
+        flags = [f for f in flags if not f.startswith("-GOUT_LOGITS=")]
+    return flags
 
 
 def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list[Path]:
@@ -94,7 +121,7 @@ def harness_sources(export_dir: Path, rtl: Sequence[Path] | None = None) -> list
             "missing sources of deltamac.core target 'default': " + ", ".join(map(str, missing))
             + (f" ({export_dir}: {EXPORT_HINT})" if SV_PACKAGE_FILE in {p.name for p in missing} else "")
         )
-    return [*design, WRAPPER, MAIN_CPP]
+    return [*design, *harness_files(export_dir)]
 
 
 def verilator_version(verilator: str) -> str:
@@ -104,7 +131,8 @@ def verilator_version(verilator: str) -> str:
 def build_command(verilator: str, sources: list[Path], out_dir: Path, variant: Variant, export_dir: Path) -> list[str]:
     """The Verilator command line, without -j (which does not change the result)."""
     return [
-        verilator, *VERILATOR_FLAGS, *variant.flags(), *architecture_flags(export_dir), "-MAKEFLAGS", MAKE_FLAGS, "--top-module", TOP,
+        verilator, *VERILATOR_FLAGS, *variant_flags(variant, export_dir), *architecture_flags(export_dir), "-MAKEFLAGS",
+        MAKE_FLAGS, "--top-module", harness_top(export_dir),
         "-Mdir", str(out_dir), "-o", BINARY_NAME, *(str(path) for path in sources),
     ]
 
@@ -116,8 +144,8 @@ def build_stamp(export_dir, variant: Variant, rtl=None) -> str:
     digest = hashlib.sha256()
     digest.update(verilator_version(verilator).encode())
     export_dir = Path(export_dir).resolve()
-    digest.update("\0".join([*VERILATOR_FLAGS, *variant.flags(), *architecture_flags(export_dir), MAKE_FLAGS,
-                             TOP]).encode())
+    digest.update("\0".join([*VERILATOR_FLAGS, *variant_flags(variant, export_dir), *architecture_flags(export_dir),
+                             MAKE_FLAGS, harness_top(export_dir)]).encode())
     for path in harness_sources(export_dir, rtl):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -146,7 +174,7 @@ def build_harness(export_dir, out_dir=None, jobs: int = 1, variant: Variant = Va
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp_file = out_dir / STAMP_NAME
     stamp_file.unlink(missing_ok=True)
-    log(f"[harness] verilating {len(sources) - 2} package + RTL files and the harness ({variant}) "
+    log(f"[harness] verilating {len(sources) - len(harness_files(export_dir))} package + RTL files and the harness ({variant}) "
         f"into {out_dir} (-j {jobs})")
     start = time.monotonic()
     build_log = out_dir / "build.log"

@@ -34,6 +34,7 @@ from model.memfile import MemFileError
 from model.network import QuantNetwork, describe_precision
 from model.packing import RomLayout, chunks
 from model.svpkg import generate_dataflow_package, generate_package
+from scripts.corefile import export_architecture
 from sim.harness.build import BINARY_NAME, EXPORT_HINT, Variant, add_variant_arguments, build_stamp, stamp_of
 
 CLOCK_MHZ = 100.0
@@ -269,6 +270,10 @@ def run(export_dir, harness_dir=None, limit=None, backpressure=False, seed=1, re
     export_dir = Path(export_dir).resolve()
     if not export_dir.is_dir():
         raise HarnessError(f"build directory {export_dir} does not exist: {EXPORT_HINT}")
+    if export_architecture(export_dir) == "lutnet":
+        from sim.harness.lutnet import run_lutnet  # it reuses this module's helpers
+        return run_lutnet(export_dir, harness_dir, limit, backpressure, seed, report_path, images, labels, work_dir,
+                          variant, rtl, dataset)
     try:
         net, manifest = load_export(export_dir)
     except (FormatError, MemFileError) as exc:  # ExportError, PackingError, a malformed .mem file
@@ -334,7 +339,10 @@ def main(argv=None) -> int:
     cpi = report["cycles_per_image"]
     print(f"[harness] {report['images']} images: rtl_acc {report['rtl_acc']:.4f}, golden_acc {report['golden_acc']:.4f}, "
           f"mismatches {report['mismatches']}")
-    if cpi:
+    if cpi and report["architecture"] == "lutnet":
+        print(f"[harness] {cpi:.3f} cycles/image ({1 / cpi:.3f} images per clock), latency {report['latency_cycles']} "
+              f"cycles; at {CLOCK_MHZ:.0f} MHz {report['images_per_second']:.3e} images/s")
+    elif cpi:
         print(f"[harness] {cpi:.1f} cycles/image, latency {report['latency_cycles']} cycles, MAC utilisation "
               f"{report['mac_utilisation']:.3f} (padded-word bound {report['padded_utilisation']:.3f}); at "
               f"{CLOCK_MHZ:.0f} MHz {report['images_per_second']:.0f} images/s, {report['macs_per_second']:.3e} MAC/s "

@@ -140,3 +140,30 @@ def test_malformed_mnist_pickle(tmp_path, parts, message):
     bad.write_bytes(gzip.compress(pickle.dumps(tuple(parts))))
     with pytest.raises(DatasetError, match=message):
         datasets.load_mnist_pickle(bad, "test")
+
+
+def test_tabular_csv_is_scaled_to_uint8_by_the_train_rows(tmp_path):
+    from model.datasets import load_tabular
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,label,split\n0,5,0,train\n10,5,1,train\n5,5,1,test\n20,5,0,test\n")
+    x, y = load_tabular(path, "train")
+    assert x.tolist() == [[0, 0], [255, 0]] and y.tolist() == [0, 1]
+    x, y = load_tabular(path, "test")
+    assert x.tolist() == [[128, 0], [255, 0]] and y.tolist() == [1, 0]  # 127.5 rounds half up; 20 saturates
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", ":1: empty file"),
+    ("a,b,split\n", ":1: the header must end with the columns label,split"),
+    ("a,label,split\n1,0,train\n2,1\n", ":3: 2 columns, the header has 3"),
+    ("a,label,split\n1,0,train\nx,1,test\n", ":3: features must be numbers"),
+    ("a,label,split\n1,0,train\n2,1,valid\n", ":3: split must be train or test, got 'valid'"),
+    ("a,label,split\n1,0,train\nnan,1,test\n", ":3: a feature is not finite"),
+    ("a,label,split\n1,0,test\n", ": no train rows"),
+])
+def test_tabular_csv_errors_name_the_line(tmp_path, text, message):
+    from model.datasets import DatasetError, load_tabular
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError, match=f"t.csv{message}"):
+        load_tabular(path, "test")
