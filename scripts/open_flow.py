@@ -132,6 +132,10 @@ def _rtl_revision() -> str:
 
 def _network(build: Path) -> dict:
     manifest = json.loads((build / "manifest.json").read_text())
+    if manifest.get("architecture") == "lutnet":
+        return {"architecture": "lutnet", "in_features": manifest["in_features"], "in_bits": manifest["in_bits"],
+                "layers": [[layer["n_out"], layer["fan_in"], layer["out_bits"]] for layer in manifest["layers"]],
+                "class_partitions": manifest["class_partitions"], "table_bits": manifest["table_bits"]}
     if manifest.get("architecture") == "dataflow":
         return {"topology": manifest["topology"], "architecture": "dataflow", "folding": manifest["folding"]["text"],
                 "formats": [layer["format"] for layer in manifest["layers"]]}

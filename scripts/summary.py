@@ -40,8 +40,39 @@ def summary_rows(build: Path) -> list[tuple[str, str]]:
     rtl = read_report(build, "rtl_report.json", required=True)
     synth = read_report(build, "synth_xc7.json", required=False)
     pnr = read_report(build, "pnr_ecp5.json", required=False)
+    rows = lutnet_rows(train, rtl) if train.get("architecture") == "lutnet" else mac_rows(train, rtl)
+    if synth:
+        rows.append(("Yosys xc7 resources",
+                     f"{synth['lut']} LUT, {synth['ff']} FF, {synth['dsp48e1']} DSP48E1, "
+                     f"{synth['ramb36_equiv']} RAMB36 eq., fits XC7S15: {synth['fits_xc7s15']}"))
+    if pnr:
+        seeds = pnr.get("fmax_mhz_per_seed")  # absent in reports of the single-seed flow
+        rows.append(("ECP5 Fmax (nextpnr, worst placer seed)",
+                     f"{pnr['fmax_mhz']:.1f} MHz" + (f" over seeds {seeds}" if seeds else "")))
+    return rows
+
+
+def lutnet_rows(train: dict, rtl: dict) -> list[tuple[str, str]]:
+    """A LUT network (ARCHITECTURE.md section 7): no weights, tables; one image per clock."""
+    layers = ", ".join(f"{n}xF{f}b{b}" for n, f, b in zip(train["partitions"], train["fan_in"], train["beta"]))
+    cpi = rtl["cycles_per_image"]
+    return [
+        ("network", f"LUT network {train['config']}: {train['in_bits']}-bit inputs, partitions {layers}, "
+                    f"{train['class_partitions']} per class"),
+        ("dataset", train["dataset"]),
+        ("table-inference accuracy (10k test)", percent(train["quant_acc"])),
+        (f"RTL accuracy ({rtl['images']} images)", f"{percent(rtl['rtl_acc'])}, {rtl['mismatches']} mismatches vs golden"),
+        ("table bits", f"{train['table_bits']:,}"),
+        ("cycles per image (steady state)", f"{cpi:.3f}" if cpi else "n/a"),
+        ("latency (one image, cycles)", str(rtl["latency_cycles"])),
+        (f"throughput at {rtl['clock_mhz']} MHz", f"{rtl['images_per_second']:,.0f} images/s" if cpi else "n/a"),
+        ("RTL simulation speed", f"{rtl['sim_images_per_second']:,.0f} images/s (Verilator)"),
+    ]
+
+
+def mac_rows(train: dict, rtl: dict) -> list[tuple[str, str]]:
     scheme = train["scheme"] + (f", {train['delta_bits']}-bit deltas" if train.get("delta_bits") else "")
-    rows = [
+    return [
         ("network", f"{'-'.join(map(str, train['topology']))} ({scheme}, group {train['group']})"),
         ("float accuracy (10k test)", percent(train["float_acc"])),
         ("golden-model integer accuracy (10k test)", percent(train["quant_acc"])),
@@ -60,15 +91,6 @@ def summary_rows(build: Path) -> list[tuple[str, str]]:
          f"({rtl['speedup_vs_baseline']:.1f}x the published {rtl['baseline_macs_per_second'] / 1e6:.3f}M MAC/s)"),
         ("RTL simulation speed", f"{rtl['sim_images_per_second']:,.0f} images/s (Verilator)"),
     ]
-    if synth:
-        rows.append(("Yosys xc7 resources",
-                     f"{synth['lut']} LUT, {synth['ff']} FF, {synth['dsp48e1']} DSP48E1, "
-                     f"{synth['ramb36_equiv']} RAMB36 eq., fits XC7S15: {synth['fits_xc7s15']}"))
-    if pnr:
-        seeds = pnr.get("fmax_mhz_per_seed")  # absent in reports of the single-seed flow
-        rows.append(("ECP5 Fmax (nextpnr, worst placer seed)",
-                     f"{pnr['fmax_mhz']:.1f} MHz" + (f" over seeds {seeds}" if seeds else "")))
-    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
