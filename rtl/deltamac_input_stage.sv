@@ -13,7 +13,8 @@
 // the current one computes. TREADY is low while both slots are full. The first / last beat flags
 // are registers (no beat counter compare feeds the buffer).
 //
-// Wrong-length images (ARCHITECTURE.md section 5, counted in beats): TLAST before beat BEATS-1
+// Wrong-length images (ARCHITECTURE.md section 5, counted in beats; the rule is deltamac_framer,
+// shared with deltamac_lutnet_top): TLAST before beat BEATS-1
 // -> the partial image is dropped; no TLAST on beat BEATS-1 -> the image is dropped and further
 // beats are discarded up to and including the next TLAST. Each such image pulses `frame_error`
 // once and counts in `dropped` (saturating); the slot is reused by the next image. Every
@@ -94,7 +95,6 @@ module deltamac_input_stage #(
   localparam int PPB       = PPB_OK ? PIXELS_PER_BEAT : 1;  // pixels per buffer write
   // beats per image (IN_PIXELS with the default PIXELS_PER_BEAT = 1)
   localparam int BEATS     = IN_PIXELS / PPB;
-  localparam int PIX_W     = $clog2(BEATS > 1 ? BEATS : 2);
 
   if (LANES < 1 || IN_PIXELS < 1) begin : gen_check_params
     initial $fatal(1, "deltamac_input_stage: LANES (%0d) and IN_PIXELS (%0d) must be >= 1", LANES, IN_PIXELS);
@@ -108,45 +108,46 @@ module deltamac_input_stage #(
     initial $fatal(1, "deltamac_input_stage: LANES (%0d) must be a multiple of PIXELS_PER_BEAT (%0d): a beat's pixels go into one buffer word",
                    LANES, PIXELS_PER_BEAT);
   end
-  if (SOI_TUSER != 0 && SOI_TUSER != 1) begin : gen_check_soi
-    initial $fatal(1, "deltamac_input_stage: SOI_TUSER must be 0 (TUSER ignored) or 1 (TUSER marks pixel 0), got %0d",
-                   SOI_TUSER);
-  end
-  if (RESYNC_IDLE_CYCLES < 0 || RESYNC_IDLE_CYCLES > 65535) begin : gen_check_idle
-    initial $fatal(1, "deltamac_input_stage: RESYNC_IDLE_CYCLES must be 0 (off) or 1..65535, got %0d",
-                   RESYNC_IDLE_CYCLES);
-  end
+  // SOI_TUSER and RESYNC_IDLE_CYCLES are checked by u_framer (with this module's name).
 
-  // While discarding, pix_q counts the discarded beats modulo BEATS (swallowed images).
-  logic [PIX_W-1:0] pix_q, pix_d;         // index of the next beat of the image
-  logic             first_q, first_d;     // pix_q == 0
-  logic             last_q, last_d;       // pix_q == BEATS - 1
-  logic             discard_q, discard_d; // discarding beats up to the next TLAST (or resync)
   logic [1:0]       full_q, full_d;       // slot holds a complete image (written or being written)
   logic [1:0]       ready_q, ready_d;     // slot's image is in the buffer (readable)
   logic             wr_slot_q, wr_slot_d; // slot being filled
   logic             done_slot_q, done_slot_d; // slot of the next image the buffer reports written
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
-  logic [15:0]      dropped_q, dropped_d;
-  logic             error_q, error_d;
-  logic [15:0]      swallowed_q, swallowed_d;
-  logic             swallow_q, swallow_d;   // the previous beat was a BEATS-th discarded one
   logic             img_valid_q, img_valid_d;  // (ready_q & rd_sel) != 0, registered from the next state
 
   logic       beat, store, complete, wr_done;
   logic [1:0] wr_sel, rd_sel, done_sel;  // one-hot masks of the slots (no indexed writes)
 
-  // A resync cycle starts a new image: a beat in it is beat 0 (cur_*: the position it is
-  // stored at), discarding ends, and a partly received image is cut off (dropped).
-  logic             resync, cut_off;
-  logic             cur_first, cur_last, cur_discard;
-  logic [PIX_W-1:0] cur_pix;
+  // Framing (deltamac_framer): cur_first / cur_discard / complete: where a beat taken now falls
+  // (beat 0; discarded; the last beat of a complete image); first_q / discard_q: its registers
+  // (no image partly received; discarding up to the next TLAST or resync).
+  logic cur_first, cur_discard, first_q, discard_q;
+  logic unused_end_possible;  // TREADY here waits for a free slot at every beat
 
-  assign cur_first   = resync || first_q;
-  assign cur_last    = resync ? BEATS == 1 : last_q;
-  assign cur_discard = !resync && discard_q;
-  assign cur_pix     = resync ? '0 : pix_q;
-  assign cut_off     = resync && !first_q && !discard_q;
+  deltamac_framer #(
+      .BEATS             (BEATS),
+      .SOI_TUSER         (SOI_TUSER),
+      .RESYNC_IDLE_CYCLES(RESYNC_IDLE_CYCLES),
+      .NAME              ("deltamac_input_stage")
+  ) u_framer (
+      .clk          (clk),
+      .rst          (rst),
+      .s_axis_tvalid(s_axis_tvalid),
+      .beat         (beat),
+      .s_axis_tlast (s_axis_tlast),
+      .s_axis_tuser (s_axis_tuser),
+      .first        (cur_first),
+      .discard      (cur_discard),
+      .complete     (complete),
+      .at_first     (first_q),
+      .discarding   (discard_q),
+      .end_possible (unused_end_possible),
+      .frame_error  (frame_error),
+      .dropped      (dropped),
+      .swallowed    (swallowed)
+  );
 
   assign wr_sel        = {wr_slot_q, !wr_slot_q};
   assign rd_sel        = {rd_slot_q, !rd_slot_q};
@@ -155,36 +156,7 @@ module deltamac_input_stage #(
   // beat that resyncs out of discarding can be stored.
   assign s_axis_tready = discard_q || (full_q & wr_sel) == 2'b00;
   assign beat          = s_axis_tvalid && s_axis_tready;
-  assign store         = beat && !cur_discard;
-  assign complete      = cur_last && s_axis_tlast;  // with store: the image's last beat
-
-  logic resync_soi, resync_idle;  // a beat with TUSER (SOI_TUSER); the idle timeout (RESYNC_IDLE_CYCLES)
-  assign resync = resync_soi || resync_idle;
-
-  if (SOI_TUSER != 0) begin : gen_soi
-    assign resync_soi = beat && s_axis_tuser;
-  end else begin : gen_no_soi
-    logic unused_tuser;
-    assign unused_tuser = s_axis_tuser;
-    assign resync_soi   = 1'b0;
-  end
-
-  if (RESYNC_IDLE_CYCLES > 0) begin : gen_idle
-    localparam int IDLE_W = $clog2(RESYNC_IDLE_CYCLES + 1);
-    logic [IDLE_W-1:0] idle_q;     // consecutive cycles without TVALID, saturating
-    logic              timeout_q;  // the previous cycle was the RESYNC_IDLE_CYCLES-th of them
-    always_ff @(posedge clk) begin
-      if (rst || s_axis_tvalid) begin
-        idle_q <= '0;
-      end else if (idle_q != IDLE_W'(RESYNC_IDLE_CYCLES)) begin
-        idle_q <= idle_q + IDLE_W'(1);
-      end
-      timeout_q <= !rst && !s_axis_tvalid && idle_q == IDLE_W'(RESYNC_IDLE_CYCLES - 1);
-    end
-    assign resync_idle = timeout_q;
-  end else begin : gen_no_idle
-    assign resync_idle = 1'b0;
-  end
+  assign store         = beat && !cur_discard;  // with complete: the image's last beat
 
   // The next img_valid with img_release as the last select (it comes from the sequencer): the
   // slot read next is the other one after a release, whose ready bit the release does not clear.
@@ -194,22 +166,11 @@ module deltamac_input_stage #(
   assign img_valid_d   = img_release ? ready_other_d : ready_cur_d;
 
   always_comb begin
-    pix_d       = pix_q;
-    first_d     = first_q;
-    last_d      = last_q;
-    discard_d   = discard_q;
     full_d      = full_q;
     ready_d     = ready_q;
     wr_slot_d   = wr_slot_q;
     done_slot_d = done_slot_q;
     rd_slot_d   = rd_slot_q;
-    // Counted from the registered error pulse (one cycle after it), off the handshake's path.
-    dropped_d   = error_q && dropped_q != 16'hffff ? dropped_q + 16'd1 : dropped_q;
-    swallowed_d = swallow_q && swallowed_q != 16'hffff ? swallowed_q + 16'd1 : swallowed_q;
-    // At most one drop per cycle: `cut_off` needs beat 0 to be passed, so BEATS > 1, and then
-    // the beat of the resync cycle (beat 0) cannot end a wrong-length image.
-    error_d     = cut_off;
-    swallow_d   = 1'b0;
     if (img_release) begin
       full_d    = full_q & ~rd_sel;
       ready_d   = ready_q & ~rd_sel;
@@ -219,67 +180,26 @@ module deltamac_input_stage #(
       ready_d     = ready_d | done_sel;
       done_slot_d = !done_slot_q;
     end
-    if (beat) begin
-      if (cur_last || s_axis_tlast) begin
-        pix_d   = '0;
-        first_d = 1'b1;
-        last_d  = BEATS == 1;
-      end else begin
-        pix_d   = cur_pix + PIX_W'(1);
-        first_d = 1'b0;
-        last_d  = cur_pix == PIX_W'(BEATS - 2);
-      end
-      if (cur_discard) begin
-        discard_d = !s_axis_tlast;
-        swallow_d = cur_last;  // the BEATS-th discarded beat: a swallowed image
-      end else if (complete) begin
-        discard_d = 1'b0;
-        full_d    = full_d | wr_sel;
-        wr_slot_d = !wr_slot_q;
-      end else if (cur_last || s_axis_tlast) begin
-        discard_d = !s_axis_tlast;
-        error_d   = 1'b1;
-      end else begin
-        discard_d = 1'b0;
-      end
-    end else if (resync) begin
-      pix_d     = '0;
-      first_d   = 1'b1;
-      last_d    = BEATS == 1;
-      discard_d = 1'b0;
+    if (store && complete) begin
+      full_d    = full_d | wr_sel;
+      wr_slot_d = !wr_slot_q;
     end
   end
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      pix_q       <= '0;
-      first_q     <= 1'b1;
-      last_q      <= BEATS == 1;
-      discard_q   <= 1'b0;
       full_q      <= '0;
       ready_q     <= '0;
       wr_slot_q   <= 1'b0;
       done_slot_q <= 1'b0;
       rd_slot_q   <= 1'b0;
-      dropped_q   <= '0;
-      error_q     <= 1'b0;
-      swallowed_q <= '0;
-      swallow_q   <= 1'b0;
       img_valid_q <= 1'b0;
     end else begin
-      pix_q       <= pix_d;
-      first_q     <= first_d;
-      last_q      <= last_d;
-      discard_q   <= discard_d;
       full_q      <= full_d;
       ready_q     <= ready_d;
       wr_slot_q   <= wr_slot_d;
       done_slot_q <= done_slot_d;
       rd_slot_q   <= rd_slot_d;
-      dropped_q   <= dropped_d;
-      error_q     <= error_d;
-      swallowed_q <= swallowed_d;
-      swallow_q   <= swallow_d;
       img_valid_q <= img_valid_d;
     end
   end
@@ -310,9 +230,6 @@ module deltamac_input_stage #(
 
   assign img_valid   = img_valid_q;
   assign busy        = discard_q || !first_q || full_q != '0;
-  assign frame_error = error_q;
-  assign dropped     = dropped_q;
-  assign swallowed   = swallowed_q;
 
 `ifndef SYNTHESIS
   // Simulation checks: the source keeps the AXI4-Stream rules (TUSER held with TDATA when it is

@@ -16,7 +16,7 @@
 // warns on a short file and leaves X words: a file that cannot be opened, has other than DEPTH
 // lines, or a line other than ceil(WIDTH/4) lowercase hex digits of a value below 2**WIDTH
 // (ARCHITECTURE.md .mem format) is not loaded and stops the run at the first clock edge with
-// $fatal naming the file, the line and the fault.
+// $fatal naming the file, the line and the fault (deltamac_memfile_pkg, compiled before this file).
 
 module deltamac_rom #(
   parameter int WIDTH       = 64,   // word width in bits (>= 1)
@@ -35,84 +35,17 @@ module deltamac_rom #(
                    WIDTH, DEPTH, DISTRIBUTED);
   end else begin : gen_memory
 `ifndef SYNTHESIS
-    localparam int DIGITS   = (WIDTH + 3) / 4;           // hex digits per line
-    localparam int TOP_BITS = WIDTH - 4 * (DIGITS - 1);  // bits of the first digit
-    localparam int LF       = 10;                        // newline
-    // What check_init_file found (init_fault), on which line (init_line) and the count or
-    // character behind it (init_found).
-    localparam int FAULT_NONE = 0, FAULT_OPEN = 1, FAULT_LONG = 2, FAULT_DIGITS = 3, FAULT_CHAR = 4,
-                   FAULT_MANY = 5, FAULT_WIDE = 6, FAULT_LINES = 7;
-    int init_fault = FAULT_NONE;
-    int init_line, init_found;
-
-    // Reads INIT_FILE character by character ($fgetc: the same in Icarus and Verilator) and
-    // stops at the first fault.
-    task automatic check_init_file;
-      int fd, c, digits, value;
-      init_line = 0;  // complete lines so far
-      digits    = 0;  // digits on the current line
-      fd = $fopen(INIT_FILE, "r");
-      if (fd == 0) begin
-        init_fault = FAULT_OPEN;
-      end else begin
-        c = $fgetc(fd);
-        while (c != -1 && init_fault == FAULT_NONE) begin
-          value = c >= "0" && c <= "9" ? c - "0" : c >= "a" && c <= "f" ? c - "a" + 10 : -1;
-          if (init_line == DEPTH) begin
-            init_fault = FAULT_LONG;
-          end else if (c == LF) begin
-            if (digits != DIGITS) begin
-              init_fault = FAULT_DIGITS;
-              init_found = digits;
-            end else begin
-              init_line = init_line + 1;
-              digits    = 0;
-            end
-          end else if (value < 0) begin
-            init_fault = FAULT_CHAR;
-            init_found = c;
-          end else if (digits == DIGITS) begin
-            init_fault = FAULT_MANY;
-          end else if (digits == 0 && value >= 2 ** TOP_BITS) begin
-            init_fault = FAULT_WIDE;
-          end else begin
-            digits = digits + 1;
-          end
-          c = $fgetc(fd);
-        end
-        $fclose(fd);
-        if (init_fault == FAULT_NONE && digits != 0) begin  // a last line without its newline
-          if (digits != DIGITS) begin
-            init_fault = FAULT_DIGITS;
-            init_found = digits;
-          end else begin
-            init_line = init_line + 1;
-          end
-        end
-        if (init_fault == FAULT_NONE && init_line != DEPTH) begin
-          init_fault = FAULT_LINES;
-        end
-      end
-    endtask
+    // What deltamac_memfile_pkg::check found in INIT_FILE (the check shared with the LUT
+    // network's table files): the fault, its line and the count or character behind it.
+    deltamac_memfile_pkg::result_t init_check = '0;
 
     // A faulty file stops the run at the first clock edge, before any word is read, so that a
     // model can still be built and inspected without its ROM files (the harness's --describe).
     always @(posedge clk) begin
-      case (init_fault)
-        FAULT_NONE: ;
-        FAULT_OPEN: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" cannot be opened (expected %0d lines of %0d hex digits)",
-                           INIT_FILE, DEPTH, DIGITS);
-        FAULT_LONG: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has more than DEPTH = %0d lines", INIT_FILE, DEPTH);
-        FAULT_DIGITS: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has %0d hex digits, expected %0d for WIDTH = %0d",
-                             INIT_FILE, init_line + 1, init_found, DIGITS, WIDTH);
-        FAULT_CHAR: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has character code %0d, not a lowercase hex digit",
-                           INIT_FILE, init_line + 1, init_found);
-        FAULT_MANY: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d has more than %0d hex digits (WIDTH = %0d)",
-                           INIT_FILE, init_line + 1, DIGITS, WIDTH);
-        FAULT_WIDE: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" line %0d is wider than WIDTH = %0d bits",
-                           INIT_FILE, init_line + 1, WIDTH);
-        default: $fatal(1, "deltamac_rom: INIT_FILE \"%0s\" has %0d lines, expected DEPTH = %0d", INIT_FILE, init_line, DEPTH);
-      endcase
+      if (deltamac_memfile_pkg::fault(init_check) != deltamac_memfile_pkg::FAULT_NONE) begin
+        $fatal(1, "%0s", deltamac_memfile_pkg::message("deltamac_rom", "INIT_FILE", INIT_FILE, "WIDTH", WIDTH, "DEPTH",
+                                                        DEPTH, init_check));
+      end
     end
 `endif
 
@@ -123,8 +56,9 @@ module deltamac_rom #(
       initial begin
         if (INIT_FILE != "") begin
 `ifndef SYNTHESIS
-          check_init_file;  // a faulty file is not loaded; it stops the run at the first clock edge
-          if (init_fault == FAULT_NONE) begin
+          // a faulty file is not loaded; it stops the run at the first clock edge
+          init_check = deltamac_memfile_pkg::check(INIT_FILE, WIDTH, DEPTH);
+          if (deltamac_memfile_pkg::fault(init_check) == deltamac_memfile_pkg::FAULT_NONE) begin
             $readmemh(INIT_FILE, mem_q);
           end
 `else
@@ -149,8 +83,9 @@ module deltamac_rom #(
       initial begin
         if (INIT_FILE != "") begin
 `ifndef SYNTHESIS
-          check_init_file;  // a faulty file is not loaded; it stops the run at the first clock edge
-          if (init_fault == FAULT_NONE) begin
+          // a faulty file is not loaded; it stops the run at the first clock edge
+          init_check = deltamac_memfile_pkg::check(INIT_FILE, WIDTH, DEPTH);
+          if (deltamac_memfile_pkg::fault(init_check) == deltamac_memfile_pkg::FAULT_NONE) begin
             $readmemh(INIT_FILE, mem_q);
           end
 `else

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.export import FORMAT_VERSION
+from model.lutnet_export import LUTNET_VERSION
 
 REPO = Path(__file__).resolve().parents[1]
 CORE_FILE = REPO / "deltamac.core"
 DEFAULT_BUILD = "build/s15"
 DATAFLOW_TOP = "deltamac_dataflow_top"
+LUTNET_TOP = "deltamac_lutnet_top"
 
 
 class CoreFileError(ValueError):
@@ -139,6 +141,12 @@ def _exported_roms(build: Path, check_version: bool) -> set[str] | None:
     if not manifest.is_file():
         return None
     content = json.loads(manifest.read_text())
+    if content.get("architecture") == "lutnet":
+        if check_version and content.get("lutnet_version") != LUTNET_VERSION:
+            raise CoreFileError(
+                f"{manifest}: lutnet_version {content.get('lutnet_version')!r}, the RTL reads version {LUTNET_VERSION}; "
+                "re-export it: make train CONFIG=<lut config>, or python -m scripts.lutnet_random for a random one")
+        return {layer["file"] for layer in content["layers"]}
     version = content.get("format_version")
     if check_version and version != FORMAT_VERSION:
         raise CoreFileError(
@@ -210,15 +218,16 @@ def require_files(target: Target) -> None:
 
 def rom_parameters(target: Target) -> dict[str, Path]:
     """The top-level ROM file parameters: delta.mem -> DELTA_ROM_FILE, and so on; the dataflow top
-    takes the directory of its l<l>_*.mem images instead (ROM_DIR)."""
-    if target.toplevel == DATAFLOW_TOP:
+    takes the directory of its l<l>_*.mem images instead (ROM_DIR), the LUT-network top that of
+    its lut_l<l>.mem tables (ROM_DIR)."""
+    if target.toplevel in (DATAFLOW_TOP, LUTNET_TOP):
         return {"ROM_DIR": target.mem_files[0].parent} if target.mem_files else {}
     return {f"{path.stem.upper()}_ROM_FILE": path for path in target.mem_files}
 
 
 def export_architecture(build_dir: str | Path) -> str:
-    """The architecture of an export: "overlay" (deltamac_top; also without a manifest or key) or
-    "dataflow" (deltamac_dataflow_top)."""
+    """The architecture of an export: "overlay" (deltamac_top; also without a manifest or key),
+    "dataflow" (deltamac_dataflow_top) or "lutnet" (deltamac_lutnet_top)."""
     manifest = (REPO / build_dir) / "manifest.json"
     if not manifest.is_file():
         return "overlay"
@@ -228,17 +237,26 @@ def export_architecture(build_dir: str | Path) -> str:
 # The dataflow core's version of an overlay target (a target missing here has none).
 DATAFLOW_TARGETS = {"default": "dataflow", "synth": "dataflow_synth", "dataflow": "dataflow",
                     "dataflow_synth": "dataflow_synth"}
+# The LUT-network core's version of an overlay target (a target missing here has none).
+LUTNET_TARGETS = {"default": "lutnet", "synth": "lutnet_synth", "lutnet": "lutnet", "lutnet_synth": "lutnet_synth"}
+ARCHITECTURE_TARGETS = {"dataflow": DATAFLOW_TARGETS, "lutnet": LUTNET_TARGETS}
 
 
 def target_for(build_dir: str | Path, overlay_target: str = "default") -> str:
-    """The core target that builds an export: for a dataflow export the dataflow version of
-    overlay_target (CoreFileError if it has none, e.g. the UART board top), else overlay_target."""
-    if export_architecture(build_dir) != "dataflow":
+    """The core target that builds an export: for a dataflow (LUT-network) export the dataflow
+    (lutnet) version of overlay_target (CoreFileError if it has none, e.g. the UART board top),
+    else overlay_target."""
+    architecture = export_architecture(build_dir)
+    targets = ARCHITECTURE_TARGETS.get(architecture)
+    if targets is None:
         return overlay_target
-    if overlay_target not in DATAFLOW_TARGETS:
-        raise CoreFileError(f"{build_dir} is a dataflow export; deltamac.core target {overlay_target!r} builds the "
-                            f"shared-lane core only (dataflow targets: {', '.join(sorted(set(DATAFLOW_TARGETS.values())))})")
-    return DATAFLOW_TARGETS[overlay_target]
+    if overlay_target not in targets:
+        core = "LUT-network" if architecture == "lutnet" else "dataflow"
+        other = any(overlay_target in table for table in ARCHITECTURE_TARGETS.values())
+        builds = "another architecture's core" if other else "the shared-lane core only"
+        raise CoreFileError(f"{build_dir} is a {core} export; deltamac.core target {overlay_target!r} builds {builds} "
+                            f"({core} targets: {', '.join(sorted(set(targets.values())))})")
+    return targets[overlay_target]
 
 
 def rtl_digest(target: str = "dataflow") -> str:
@@ -280,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["tcl", "list"], help="tcl: write a Tcl variables file; list: print files")
     parser.add_argument("--target", default="default", help="core target (default, lint, synth, board; for a dataflow export default and synth "
-                        "mean dataflow and dataflow_synth)")
+                        "mean dataflow and dataflow_synth, for a LUT-network export lutnet and lutnet_synth)")
     parser.add_argument("--build", default=DEFAULT_BUILD, help="export directory build/<config>")
     parser.add_argument("--out", type=Path, help="output file (tcl)")
     parser.add_argument(

@@ -25,6 +25,7 @@ from model.memfile import read_mem, write_mem
 from sim.runner import SIM_BUILD, expect_elaboration_failure, require_tool, rtl, run_cocotb, sv_string
 
 TOPLEVEL = "deltamac_rom"
+SOURCES = ("deltamac_memfile_pkg.sv", "deltamac_rom.sv")  # the INIT_FILE check, the ROM
 
 
 class RomTB:
@@ -107,13 +108,13 @@ def test_deltamac_rom(width, depth, init):
         write_mem(mem_file, rom_words(width, depth, seed=width * 7919 + depth), width)
         parameters["INIT_FILE"] = sv_string(mem_file)
         extra_env["ROM_MEM_FILE"] = str(mem_file)
-    run_cocotb(TOPLEVEL, rtl("deltamac_rom.sv"), test_file=__file__, parameters=parameters, extra_env=extra_env)
+    run_cocotb(TOPLEVEL, rtl(*SOURCES), test_file=__file__, parameters=parameters, extra_env=extra_env)
 
 
 @pytest.mark.parametrize("width, depth", [(0, 16), (8, 0)])
 def test_deltamac_rom_illegal_parameters(width, depth, tmp_path):
     parameters = {"WIDTH": width, "DEPTH": depth}
-    expect_elaboration_failure(TOPLEVEL, rtl("deltamac_rom.sv"), parameters, ["deltamac_rom: WIDTH", "must both be >= 1"], tmp_path)
+    expect_elaboration_failure(TOPLEVEL, rtl(*SOURCES), parameters, ["deltamac_rom: WIDTH", "must both be >= 1"], tmp_path)
 
 
 # Broken images of a ROM of 3 words x 6 bits (2 hex digits, the first one 0..3): file text, and
@@ -177,7 +178,7 @@ def test_init_files_icarus(tmp_path):
     wrapper = tmp_path / "rom_file_check_top.sv"
     wrapper.write_text(CHECK_TOP)
     binary = tmp_path / "rom.vvp"
-    subprocess.run([iverilog, "-g2012", "-s", "rom_file_check_top", "-o", str(binary), *map(str, rtl("deltamac_rom.sv")),
+    subprocess.run([iverilog, "-g2012", "-s", "rom_file_check_top", "-o", str(binary), *map(str, rtl(*SOURCES)),
                     str(wrapper)], check=True, capture_output=True, text=True)
     for case, (text, message) in cases().items():
         work = tmp_path / case
@@ -193,7 +194,7 @@ def test_init_files_verilator(tmp_path):
     wrapper.write_text(CHECK_TOP)
     build = subprocess.run(
         [verilator, "--binary", "-Wno-fatal", "--top-module", "rom_file_check_top", "-Mdir", str(tmp_path / "obj"),
-         "-o", "romsim", *map(str, rtl("deltamac_rom.sv")), str(wrapper)],
+         "-o", "romsim", *map(str, rtl(*SOURCES)), str(wrapper)],
         capture_output=True, text=True, check=False,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]

@@ -360,4 +360,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module, not this __main__ copy, so that sim.harness.lutnet (which imports
+    # sim.harness.run) raises the HarnessError that main catches.
+    from sim.harness import run as harness_run
+
+    sys.exit(harness_run.main())

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from scripts import open_flow
 from sim.harness import run as harness_run
-from sim.harness.build import Variant, add_variant_arguments, build_harness, verilator_version
+from scripts.corefile import export_architecture
+from sim.harness.build import LUTNET_TOP, Variant, add_variant_arguments, build_harness, verilator_version
 from sim.runner import require_tool
 
 NETLISTS = ("xc7", "ecp5")
@@ -101,9 +102,20 @@ def add_top_parameters(netlist: Path, out_logits: int) -> None:
     netlist.write_text(text[: header.end()] + declarations + text[header.end():])
 
 
+def is_lutnet(export_dir: Path) -> bool:
+    """A LUT-network export: the harness drives the netlist's deltamac_lutnet_top itself (no
+    wrapper, no OUT_LOGITS; its scores are always compared)."""
+    return export_architecture(export_dir) == "lutnet"
+
+
 def synthesise(export_dir: Path, netlist: str, out: Path, out_logits: int) -> dict:
     """Write the netlist to `out`; returns what the report records of the synthesis."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    if is_lutnet(export_dir):
+        if netlist == "xc7":
+            open_flow.netlist_xc7(export_dir, out, {})
+            return {}
+        return {"register_packing": open_flow.netlist_ecp5(export_dir, out, {})}
     parameters = {"OUT_LOGITS": out_logits}
     if netlist == "xc7":
         open_flow.netlist_xc7(export_dir, out, parameters)
@@ -130,7 +142,8 @@ def run_netlist(export_dir, netlist: str, limit=None, variant=Variant(), jobs: i
     start = time.monotonic()
     if netlist_file is None:
         # One file per OUT_LOGITS, so that the class-only run does not overwrite the other's netlist.
-        netlist_file = work / f"{TOP}_{netlist}{'' if variant.out_logits else '_class'}.v"
+        top = LUTNET_TOP if is_lutnet(export_dir) else TOP
+        netlist_file = work / f"{top}_{netlist}{'' if variant.out_logits else '_class'}.v"
         print(f"[netlist] synthesising {export_dir} ({netlist}, OUT_LOGITS={variant.out_logits}) into {netlist_file}",
               flush=True)
         synthesis = synthesise(export_dir, netlist, netlist_file, variant.out_logits)
@@ -155,8 +168,9 @@ def run_netlist(export_dir, netlist: str, limit=None, variant=Variant(), jobs: i
         "netlist": netlist,
         "flow": FLOW[netlist],
         "export": str(export_dir),
-        "topology": got["topology"],
-        "lanes": got["lanes"],
+        "topology": got.get("topology"),
+        "lanes": got.get("lanes"),
+        "architecture": got.get("architecture", "overlay"),
         "out_logits": variant.out_logits,
         "x_random": variant.x_random,
         "images": got["images"],

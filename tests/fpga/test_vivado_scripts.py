@@ -94,15 +94,16 @@ def test_tcl_is_complete(script: Path, tmp_path: Path) -> None:
 
 def test_core_lists_every_rtl_file() -> None:
     """deltamac.core is the file list: it names each rtl/ and rtl/board/ file exactly once (rtl/
-    in three filesets: the shared primitives, and each architecture's own files, its top last)."""
+    in four filesets: the shared primitives, and each architecture's own files, its top last)."""
     core = load_core()
-    for filesets, folder in ((("rtl", "overlay", "dataflow"), REPO / "rtl"), (("board",), REPO / "rtl" / "board")):
+    for filesets, folder in ((("rtl", "overlay", "dataflow", "lutnet"), REPO / "rtl"), (("board",), REPO / "rtl" / "board")):
         listed = [name for fileset in filesets for name in core["filesets"][fileset]["files"]]
         assert len(listed) == len(set(listed))
         on_disk = sorted(str(p.relative_to(REPO)) for p in folder.glob("*.sv"))
         assert sorted(listed) == on_disk, f"filesets {filesets} differ from {folder}"
     assert core["filesets"]["overlay"]["files"][-1] == "rtl/deltamac_top.sv", "the top comes last"
     assert core["filesets"]["dataflow"]["files"][-1] == "rtl/deltamac_dataflow_top.sv", "the top comes last"
+    assert core["filesets"]["lutnet"]["files"][-1] == "rtl/deltamac_lutnet_top.sv", "the top comes last"
     for name in ("default", "synth", "board"):
         assert core["targets"][name]["tools"]["vivado"]["part"] == PART
 
@@ -292,3 +293,38 @@ def test_dataflow_export_without_pixels_per_beat_is_refused(small_dataflow_expor
     (old / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(CoreFileError, match="made before PIXELS_PER_BEAT .* re-export it"):
         resolve_target("dataflow", old)
+
+
+def test_vivado_build_script_for_a_lutnet_export(small_lutnet_export: Path, tmp_path: Path) -> None:
+    """`make vivado-ooc` on a LUT-network export builds deltamac_lutnet_top: the table files its
+    manifest lists, ROM_DIR the export directory; the board top has no LUT-network version."""
+    assert target_for(small_lutnet_export, "synth") == "lutnet_synth"
+    assert target_for(small_lutnet_export) == "lutnet"
+    target, target_tcl = write_target_tcl("lutnet_synth", small_lutnet_export, tmp_path)
+    assert [p.name for p in target.mem_files] == ["lut_l0.mem", "lut_l1.mem"]
+    assert target.sources[0] == small_lutnet_export / "deltamac_net_pkg.sv"
+    assert target.sources[-1] == REPO / "rtl" / "deltamac_lutnet_top.sv"
+    assert rom_parameters(target) == {"ROM_DIR": small_lutnet_export}
+    calls, _ = run_script(SCRIPTS / "vivado_build.tcl", [str(target_tcl), str(tmp_path / "vivado"), "7.5"], tmp_path)
+    (synth,) = calls_named(calls, "synth_design")
+    assert synth[synth.index("-top") + 1] == "deltamac_lutnet_top"
+    generics = [synth[i + 1] for i, word in enumerate(synth) if word == "-generic"]
+    assert generics == [f'ROM_DIR="{small_lutnet_export}"']
+    (read_mem,) = calls_named(calls, "read_mem")
+    assert read_mem[0].split() == [str(p) for p in target.mem_files]
+    with pytest.raises(CoreFileError, match="is a LUT-network export; deltamac.core target 'board' builds the shared-lane core only"):
+        target_for(small_lutnet_export, "board")
+    with pytest.raises(CoreFileError, match="is a LUT-network export; deltamac.core target 'dataflow' builds another architecture's core"):
+        target_for(small_lutnet_export, "dataflow")
+
+
+def test_lutnet_export_of_another_version_is_refused(small_lutnet_export: Path, tmp_path: Path) -> None:
+    """A LUT-network manifest of another lutnet_version names the re-export instead of failing in the tools."""
+    old = tmp_path / "old"
+    shutil.copytree(small_lutnet_export, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["lutnet_version"] = 0
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CoreFileError, match="lutnet_version 0, the RTL reads version 1; re-export it"):
+        resolve_target("lutnet", old)
+    assert resolve_target("lutnet", old, export_needed=False).toplevel == "deltamac_lutnet_top"
