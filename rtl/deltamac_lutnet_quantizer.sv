@@ -5,10 +5,10 @@
 // in 1..255, as exported; the default T_k = (k+1) * 2**(8-IN_BITS) gives feature >> (8-IN_BITS)).
 // Feature i in features[8*i +: 8], its code in codes[IN_BITS*i +: IN_BITS].
 //
-// Combinational (the caller registers the codes). The count is evaluated at elaboration for every
-// feature value into a constant table of 256 codes (CODE_TABLE), which every feature indexes: a
-// function of 8 bits per code bit for synthesis, whatever IN_BITS is (255 comparators per feature
-// at IN_BITS = 8 otherwise).
+// Combinational (the caller registers the codes). With the uniform thresholds (what training
+// exports) the code is the feature's top IN_BITS bits; otherwise 2**IN_BITS - 1 comparisons with
+// constants per feature, summed. (A 256-entry code table indexed by the feature is the same
+// function, but Yosys 0.23 spends minutes and gigabytes on 784 such look-ups.)
 
 `resetall
 `default_nettype none
@@ -38,22 +38,6 @@ module deltamac_lutnet_quantizer #(
     uniform_thresholds = t;
   endfunction
 
-  // The code of every feature value x: the number of thresholds x reaches.
-  function automatic logic [256*IN_BITS-1:0] code_table(input logic [(2**IN_BITS-1)*8-1:0] t);
-    logic [256*IN_BITS-1:0] codes_of;
-    logic [8:0]             count;  // up to 255
-    for (int x = 0; x < 256; x++) begin
-      count = '0;
-      for (int k = 0; k < 2**IN_BITS - 1; k++) begin
-        if (9'(x) >= {1'b0, t[8*k +: 8]}) begin
-          count = count + 9'd1;
-        end
-      end
-      codes_of[x*IN_BITS +: IN_BITS] = count[IN_BITS-1:0];
-    end
-    code_table = codes_of;
-  endfunction
-
   // The thresholds increase strictly and lie in 1..255 (the contract).
   function automatic logic thresholds_ok(input logic [(2**IN_BITS-1)*8-1:0] t);
     logic ok;
@@ -72,10 +56,32 @@ module deltamac_lutnet_quantizer #(
                      NT, THRESHOLDS);
     end
 
-    localparam logic [256*IN_BITS-1:0] CODE_TABLE = code_table(THRESHOLDS);
+    if (THRESHOLDS == uniform_thresholds()) begin : gen_uniform
+      for (genvar i = 0; i < N; i++) begin : gen_feature
+        assign codes[IN_BITS*i +: IN_BITS] = features[8*i + 8 - IN_BITS +: IN_BITS];
+        if (IN_BITS < 8) begin : gen_low_bits
+          logic unused_low_bits;  // below the code
+          assign unused_low_bits = ^features[8*i +: 8 - IN_BITS];
+        end
+      end
+    end else begin : gen_thresholds
+      for (genvar i = 0; i < N; i++) begin : gen_feature
+        logic [NT-1:0]      reached;  // reached[k]: feature >= T_k
+        logic [IN_BITS-1:0] count;    // the reached thresholds (at most NT = 2**IN_BITS - 1)
 
-    for (genvar i = 0; i < N; i++) begin : gen_feature
-      assign codes[IN_BITS*i +: IN_BITS] = CODE_TABLE[IN_BITS*features[8*i +: 8] +: IN_BITS];
+        for (genvar k = 0; k < NT; k++) begin : gen_threshold
+          assign reached[k] = features[8*i +: 8] >= THRESHOLDS[8*k +: 8];
+        end
+
+        always_comb begin
+          count = '0;
+          for (int k = 0; k < NT; k++) begin
+            count = count + IN_BITS'(reached[k]);
+          end
+        end
+
+        assign codes[IN_BITS*i +: IN_BITS] = count;
+      end
     end
   end
 

@@ -43,6 +43,7 @@ VERILATOR_FLAGS = ["--cc", "--exe", "--build", "-O3", "-Wno-fatal"]
 # Verilator's default for the generated model is -Os; -O2 needs about 1.5x less CPU time per image
 # (measured on the s15-shaped network: 1.0-1.2 s instead of 1.6-1.7 s user time for 2000 images).
 MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+LUTNET_MAX_NUM_WIDTH = 1 << 22  # bits of the widest constant Verilator accepts (LUT-network packages)
 
 
 EXPORT_HINT = "export a network into it first (make train CONFIG=<config>, or make rom-random CONFIG=<config>)"
@@ -88,7 +89,9 @@ def architecture_flags(export_dir: Path) -> list[str]:
         manifest = json.loads((Path(export_dir) / "manifest.json").read_text())
         defines = {"LUT_IN_PIXELS": manifest["in_features"], "LUT_PIXELS_PER_BEAT": manifest["pixels_per_beat"],
                    "LUT_NUM_CLASSES": manifest["num_classes"], "LUT_SCORE_BITS": manifest["score_bits"]}
-        return ["-CFLAGS", " ".join(f"-D{k}={int(v)}" for k, v in defines.items())]
+        # the package's CONN constant (16 bits per partition input) passes Verilator's default
+        # 65,536-bit limit from about 4,000 partition inputs on
+        return ["--max-num-width", str(LUTNET_MAX_NUM_WIDTH), "-CFLAGS", " ".join(f"-D{k}={int(v)}" for k, v in defines.items())]
     return []
 
 
