@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts import ecp5_regpack
+from scripts import ecp5_regpack, lutnet_synth
 from scripts.corefile import REPO, Target, require_files, resolve_target, rom_parameters, target_for
 from sim.runner import require_tool
 
@@ -77,6 +77,20 @@ def _yosys_read(target: Target, parameters: dict[str, int] | None = None) -> lis
     lines += [f'chparam -set {name} "{path}" {target.toplevel}' for name, path in rom_parameters(target).items()]
     lines += [f"chparam -set {name} {value} {target.toplevel}" for name, value in (parameters or {}).items()]
     return lines
+
+
+def _design_read(target: Target, family: str, parameters: dict[str, int] | None = None) -> tuple[list[str], dict]:
+    """_yosys_read, and for a LUT-network export its layers synthesised in chunks first
+    (scripts/lutnet_synth.py) and swapped in; returns the commands and the chunk report ({} for
+    the other cores)."""
+    lines = _yosys_read(target, parameters)
+    if target.toplevel != lutnet_synth.LUTNET_TOP:
+        return lines, {}
+    build = target.sources[0].parent  # the export's package comes first
+    chunked = lutnet_synth.synthesise_layers(build, family, _run_yosys, _yosys_version(), os.cpu_count() or 1,
+                                             registered=(parameters or {}).get("REGISTER_LAYERS", 1))
+    # (hierarchy first: it would drop the chunk modules, which nothing instantiates before the swap)
+    return [*lines, f"hierarchy -top {target.toplevel}", *chunked.read, *chunked.swap], chunked.report
 
 
 def _synth_xc7_script(top: str) -> list[str]:
@@ -170,8 +184,9 @@ def synth_xc7(build: Path, out: Path) -> dict:
     require_files(target)
     work = build / "yosys"
     stat_path = work / "synth_xc7_stat.json"
-    script = _yosys_read(target) + _synth_xc7_script(target.toplevel) + [f"tee -q -o {stat_path} stat -json"]
     start = time.monotonic()
+    read, chunks = _design_read(target, "xc7")
+    script = read + _synth_xc7_script(target.toplevel) + [f"tee -q -o {stat_path} stat -json"]
     log_path = _run_yosys(script, work, "synth_xc7")
     cells = json.loads(stat_path.read_text())["design"]["num_cells_by_type"]
     report = {
@@ -185,6 +200,7 @@ def synth_xc7(build: Path, out: Path) -> dict:
         "xc7s15_limits": XC7S15,
         "cells": dict(sorted(cells.items())),
         "runtime_s": round(time.monotonic() - start, 1),
+        **({"lutnet_chunks": chunks} if chunks else {}),
         "log": str(log_path),
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
@@ -276,7 +292,8 @@ def netlist_xc7(build: Path, out: Path, parameters: dict[str, int]) -> Path:
     written as Verilog to `out` for simulation with the Xilinx cell models; returns the log."""
     target = resolve_target(target_for(build), build)
     require_files(target)
-    script = _yosys_read(target, parameters) + _synth_xc7_script(target.toplevel) + [f"write_verilog -noattr {out}"]
+    read, _ = _design_read(target, "xc7", parameters)
+    script = read + _synth_xc7_script(target.toplevel) + [f"write_verilog -noattr {out}"]
     return _run_yosys(script, out.parent, "netlist_xc7")
 
 
@@ -285,21 +302,23 @@ def netlist_ecp5(build: Path, out: Path, parameters: dict[str, int]) -> dict:
     written as Verilog to `out` for simulation with the ECP5 cell models; returns what was packed."""
     target = resolve_target(target_for(build), build)
     require_files(target)
-    packed, packing = _synth_ecp5_packed(target, out.parent, parameters)
+    packed, packing, _ = _synth_ecp5_packed(target, out.parent, parameters)
     _run_yosys([f"read_json {packed}", f"write_verilog -noattr {out}"], out.parent, "netlist_ecp5_verilog")
     return packing
 
 
-def _synth_ecp5_packed(target: Target, work: Path, parameters: dict[str, int] | None = None) -> tuple[Path, dict]:
-    """synth_ecp5 and the register packing in work/: the packed JSON netlist and what was packed."""
+def _synth_ecp5_packed(target: Target, work: Path, parameters: dict[str, int] | None = None) -> tuple[Path, dict, dict]:
+    """synth_ecp5 and the register packing in work/: the packed JSON netlist, what was packed and
+    (a LUT-network export) the chunk report."""
     netlist = work / "synth_ecp5.json"
     packed = work / "packed_ecp5.json"
-    _run_yosys(_yosys_read(target, parameters) + _synth_ecp5_script(target.toplevel, netlist), work, "synth_ecp5")
+    read, chunks = _design_read(target, "ecp5", parameters)
+    _run_yosys(read + _synth_ecp5_script(target.toplevel, netlist), work, "synth_ecp5")
     design = json.loads(netlist.read_text())
     packing = ecp5_regpack.pack(design, target.toplevel).as_dict()
     packed.write_text(json.dumps(design))
     print(f"[open_flow] register packing: {packing}", flush=True)
-    return packed, packing
+    return packed, packing, chunks
 
 
 def _nextpnr() -> str:
@@ -311,11 +330,13 @@ def _nextpnr() -> str:
 
 
 def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, package: str, freq_mhz: float,
-                     seed: int) -> dict:
+                     seed: int, out_of_context: bool = False) -> dict:
     """One nextpnr-ecp5 run in work/ (netlist, log and report JSON there); returns its report.
 
     The paths are given relative to work/: YoWASP's sandbox maps /tmp to a private directory, so
-    an absolute path under /tmp (a checkout there) would not be the real file.
+    an absolute path under /tmp (a checkout there) would not be the real file. out_of_context:
+    no I/O buffers and no global clock network (nextpnr --out-of-context), for a top with more
+    port bits than the package has pins; the Fmax is then that of the register-to-register paths.
     """
     report_path = work / f"nextpnr_seed{seed}.json"
     log_path = work / f"nextpnr_seed{seed}.log"
@@ -323,6 +344,7 @@ def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, packa
         nextpnr, f"--{device}", "--package", package, "--json", netlist.name, "--freq", str(freq_mhz),
         "--seed", str(seed), "--report", report_path.name, "--log", log_path.name, "--quiet",
         "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
+        *(["--out-of-context"] if out_of_context else []),
     ]
     print(f"[open_flow] (in {work}) {' '.join(cmd)}", flush=True)
     result = subprocess.run(cmd, check=False, cwd=work)
@@ -362,13 +384,16 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz:
     nextpnr = _nextpnr()  # missing: stop before the synthesis
     work = build / "ecp5"
     start = time.monotonic()
-    packed, packing = _synth_ecp5_packed(target, work)
+    packed, packing, chunks = _synth_ecp5_packed(target, work)
     counts = ecp5_cell_counts(json.loads(packed.read_text()), target.toplevel)
     if device == "auto":
         device = smallest_ecp5(counts)
         print(f"[open_flow] device auto: LFE5U-{device[:-1]}F holds {counts}", flush=True)
     package = package or ECP5_DEVICES[device]["package"]
-    runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed) for seed in seeds}
+    # the LUT-network top takes a whole image per beat: 8 * IN_PIXELS port bits, no package has the pins
+    out_of_context = target.toplevel == lutnet_synth.LUTNET_TOP
+    runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed, out_of_context)
+            for seed in seeds}
     fmax = {seed: min(c["achieved"] for c in r["fmax"].values()) for seed, r in runs.items()}
     worst_seed = min(fmax, key=fmax.get)
     worst = runs[worst_seed]
@@ -387,6 +412,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz:
         "network": _network(build),
         "device": f"LFE5U-{device[:-1]}F",
         "package": package,
+        "out_of_context": out_of_context,
         "cells": counts,
         "seeds": seeds,
         "freq_target_mhz": freq_mhz,
@@ -397,6 +423,7 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz:
         "critical_paths": internal,
         "critical_path_seed": worst_seed,
         "register_packing": packing,
+        **({"lutnet_chunks": chunks} if chunks else {}),
         "utilization": worst.get("utilization", {}),
         "runtime_s": round(time.monotonic() - start, 1),
         "logs": [str(work / f"nextpnr_seed{seed}.log") for seed in seeds],

@@ -89,6 +89,8 @@ def build_lut_parser(preset: str) -> argparse.ArgumentParser:
     parser.add_argument("--depth", type=int, default=defaults.depth, help="hidden layers of a partition's sub-network")
     parser.add_argument("--window", type=int, default=defaults.window,
                         help="layer 0 reads F pixels of a WINDOW x WINDOW square (default: any pixel that varies)")
+    parser.add_argument("--shift", type=int, default=defaults.shift,
+                        help="augmentation: move training images by up to SHIFT pixels each way (0: none)")
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="training epochs")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of connectivity, initialisation, shuffling")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate (one-cycle schedule)")
@@ -111,7 +113,7 @@ def lut_config_from_args(args: argparse.Namespace) -> LutRunConfig:
         shape = {"in_features": features.shape[1], "num_classes": int(labels.max()) + 1}
     return LutRunConfig.preset(
         args.config, in_bits=args.in_bits, layers=parse_lut_layers(args.layers), class_partitions=args.class_partitions,
-        width=args.width, depth=args.depth, window=args.window, epochs=args.epochs, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
+        width=args.width, depth=args.depth, window=args.window, shift=args.shift, epochs=args.epochs, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
         limit_train=args.limit_train, dataset=args.dataset, data_root=args.data_root,
         pixels_per_beat=args.pixels_per_beat, build_root=args.build_root, threads=args.threads, **shape)
 

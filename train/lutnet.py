@@ -56,6 +56,7 @@ class LutRunConfig:
     width: int = 16  # inner width N of a partition's sub-network
     depth: int = 2  # hidden layers of the sub-network (residual skips between them)
     window: int | None = None  # layer 0 reads F pixels of a window x window square (None: any varying pixel)
+    shift: int = 0  # augmentation: training images moved by up to `shift` pixels each way (0: none; images only)
     epochs: int = 30
     seed: int = 0
     batch_size: int = 128
@@ -76,6 +77,9 @@ class LutRunConfig:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.depth < 0:
             raise ConfigError(f"--depth must be at least 0, got {self.depth}")
+        if self.shift < 0 or (self.shift and self.in_features != IMAGE_SIDE * IMAGE_SIDE):
+            raise ConfigError(f"--shift must be 0, or 1.. for {IMAGE_SIDE}x{IMAGE_SIDE} images, got {self.shift} "
+                              f"with {self.in_features} features")
         if self.limit_train is not None and self.limit_train < self.batch_size:
             raise ConfigError(f"--limit-train {self.limit_train} is smaller than one batch ({self.batch_size} images)")
         try:
@@ -132,6 +136,16 @@ def load_splits(cfg: LutRunConfig):
         raise ConfigError(f"the {cfg.dataset} training set has {len(images)} samples, too few for validation")
     train = as_tensors(images[:-n_val][: cfg.limit_train], labels[:-n_val][: cfg.limit_train])
     return train, as_tensors(images[-n_val:], labels[-n_val:]), as_tensors(test_images, test_labels)
+
+
+def shifted(images: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image [B, side*side] moved by a random (dy, dx) in -shift..shift, zeros shifted in."""
+    side = IMAGE_SIDE
+    padded = torch.nn.functional.pad(images.reshape(-1, side, side), (shift,) * 4)
+    offsets = torch.randint(0, 2 * shift + 1, (len(images), 2), generator=generator)
+    rows = (offsets[:, 0, None] + torch.arange(side))[:, :, None]
+    cols = (offsets[:, 1, None] + torch.arange(side))[:, None, :]
+    return padded[torch.arange(len(images))[:, None, None], rows, cols].reshape(len(images), -1)
 
 
 def round_half_up(x: torch.Tensor) -> torch.Tensor:
@@ -282,10 +296,12 @@ def run(cfg: LutRunConfig, resume: bool = False, log=print) -> dict:
         start = time.time()
         model.train()
         order = torch.randperm(len(train_x))
+        shift_rng = torch.Generator().manual_seed(cfg.seed * 100_003 + state["epoch"])  # resumable: per epoch
         total = 0.0
         for i in range(0, len(train_x), cfg.batch_size):
             idx = order[i:i + cfg.batch_size]
-            loss = loss_fn(model(train_x[idx]), train_y[idx])
+            images = shifted(train_x[idx], cfg.shift, shift_rng) if cfg.shift else train_x[idx]
+            loss = loss_fn(model(images), train_y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
