@@ -11,7 +11,7 @@
 `default_nettype none
 
 module deltamac_adder_tree #(
-  parameter int INPUTS   = 16, // values summed, 1..64
+  parameter int INPUTS   = 16, // values summed, 1..1024
   parameter int IN_BITS  = 17, // signed width of each value, >= 1
   parameter int OUT_BITS = 32, // signed width of the sum (values above it wrap), >= IN_BITS
   localparam int LEVELS  = (INPUTS > 1) ? $clog2(INPUTS) : 0 // adder levels (derived); latency 1 + LEVELS
@@ -21,8 +21,8 @@ module deltamac_adder_tree #(
   output logic signed [OUT_BITS-1:0]       out_sum    // sum of the values 1 + LEVELS cycles earlier
 );
 
-  if (INPUTS < 1 || INPUTS > 64 || IN_BITS < 1 || OUT_BITS < IN_BITS) begin : gen_check_params
-    initial $fatal(1, "deltamac_adder_tree: INPUTS (%0d) must be in 1..64, IN_BITS (%0d) >= 1 and OUT_BITS (%0d) >= IN_BITS",
+  if (INPUTS < 1 || INPUTS > 1024 || IN_BITS < 1 || OUT_BITS < IN_BITS) begin : gen_check_params
+    initial $fatal(1, "deltamac_adder_tree: INPUTS (%0d) must be in 1..1024, IN_BITS (%0d) >= 1 and OUT_BITS (%0d) >= IN_BITS",
                    INPUTS, IN_BITS, OUT_BITS);
   end
 

@@ -1,15 +1,16 @@
-// deltamac_lutnet_classify: the LUT network's output rule (ARCHITECTURE.md section 7), registered.
+// deltamac_lutnet_classify: the LUT network's output rule (ARCHITECTURE.md section 7), pipelined.
 //
 // The last layer's NUM_CLASSES * CLASS_PARTITIONS codes of CODE_BITS bits (code p at
 // codes[CODE_BITS*p +: CODE_BITS]) -> class scores score[c] = sum_{k < K} code[c*K + k]
 // (K = CLASS_PARTITIONS; unsigned, SCORE_BITS bits, class c at scores[c*SCORE_BITS +: SCORE_BITS])
-// -> class = argmax_c score[c], ties to the lowest index. Both are registered when `en` is high
-// (no reset: the caller keeps the valid bit), one cycle of latency.
+// -> class = argmax_c score[c], ties to the lowest index.
 //
-// The argmax is a balanced tree of ceil(log2 NUM_CLASSES) compare levels: each node keeps its
-// lower-index input unless the higher one is strictly greater, so every subtree yields its
-// maximum at the lowest index, and the padding up to a power of two (score 0, higher indices
-// than every class) never wins.
+// One adder level or one compare level per register stage, so the rule keeps up with the clock
+// the tables run at: a deltamac_adder_tree per class (its input register, then ceil(log2 K)
+// adder levels), then deltamac_argmax (ceil(log2 NUM_CLASSES) compare levels) with the scores
+// delayed beside it (deltamac_delay). No enable, no valid, no reset: every cycle's codes go
+// through, and scores / class_idx are those of the codes 1 + ceil(log2 K) + CLASS_W cycles
+// earlier (deltamac_lutnet_top's PIPE counts them).
 
 `resetall
 `default_nettype none
@@ -17,7 +18,7 @@
 module deltamac_lutnet_classify #(
     // classes, >= 2
     parameter int NUM_CLASSES      = 10,
-    // K: last-layer partitions summed per class, >= 1
+    // K: last-layer partitions summed per class, 1..1024
     parameter int CLASS_PARTITIONS = 1,
     // width of a last-layer code, 1..8
     parameter int CODE_BITS        = 2,
@@ -27,24 +28,22 @@ module deltamac_lutnet_classify #(
     localparam int CLASS_W         = $clog2(NUM_CLASSES > 1 ? NUM_CLASSES : 2)
 ) (
     // clock
-    input  wire logic                                            clk,
-    // load the result registers in this cycle
-    input  wire logic                                            en,
+    input  wire logic                                              clk,
     // last-layer codes, partition p at [CODE_BITS*p +: CODE_BITS]
     input  wire logic [NUM_CLASSES*CLASS_PARTITIONS*CODE_BITS-1:0] codes,
-    // registered class scores, class c at [c*SCORE_BITS +: SCORE_BITS]
-    output logic      [NUM_CLASSES*SCORE_BITS-1:0]               scores,
-    // registered class index: argmax of the scores, ties to the lowest index
-    output logic      [CLASS_W-1:0]                              class_idx
+    // class scores of the codes 1 + ceil(log2 K) + CLASS_W cycles earlier, class c at [c*SCORE_BITS +: SCORE_BITS]
+    output logic      [NUM_CLASSES*SCORE_BITS-1:0]                 scores,
+    // argmax of those scores, ties to the lowest index
+    output logic      [CLASS_W-1:0]                                class_idx
 );
 
   localparam int K       = CLASS_PARTITIONS;
   localparam int MAX_SUM = K * (2**CODE_BITS - 1);  // the largest score
-  localparam int LEVELS  = $clog2(NUM_CLASSES > 1 ? NUM_CLASSES : 2);
-  localparam int NP      = 2**LEVELS;                // classes padded to a power of two
+  localparam bit OK      = NUM_CLASSES >= 2 && K >= 1 && K <= 1024 && CODE_BITS >= 1 && CODE_BITS <= 8
+                           && SCORE_BITS >= CODE_BITS && SCORE_BITS <= 16 && MAX_SUM < 2**SCORE_BITS;
 
-  if (NUM_CLASSES < 2 || K < 1 || CODE_BITS < 1 || CODE_BITS > 8) begin : gen_check_params
-    initial $fatal(1, "deltamac_lutnet_classify: needs NUM_CLASSES >= 2, CLASS_PARTITIONS >= 1 and CODE_BITS in 1..8, got %0d, %0d, %0d",
+  if (NUM_CLASSES < 2 || K < 1 || K > 1024 || CODE_BITS < 1 || CODE_BITS > 8) begin : gen_check_params
+    initial $fatal(1, "deltamac_lutnet_classify: needs NUM_CLASSES >= 2, CLASS_PARTITIONS in 1..1024 and CODE_BITS in 1..8, got %0d, %0d, %0d",
                    NUM_CLASSES, K, CODE_BITS);
   end
   if (SCORE_BITS < 1 || SCORE_BITS > 16 || MAX_SUM >= 2**SCORE_BITS) begin : gen_check_score_bits
@@ -52,50 +51,58 @@ module deltamac_lutnet_classify #(
                    SCORE_BITS, MAX_SUM);
   end
 
-  // Class scores: the sum of each class's K codes.
-  logic [NUM_CLASSES*SCORE_BITS-1:0] sums;
+  if (!OK) begin : gen_no_rule
+    // only the messages above
+    assign scores    = '0;
+    assign class_idx = '0;
+    logic unused_inputs;
+    assign unused_inputs = ^{clk, codes};
+  end else begin : gen_rule
+    // Class scores: each class's K codes, zero-extended to signed values for the adder tree.
+    logic [NUM_CLASSES*SCORE_BITS-1:0] sums;
 
-  always_comb begin
-    sums = '0;
-    for (int c = 0; c < NUM_CLASSES; c++) begin
-      for (int k = 0; k < K; k++) begin
-        sums[c*SCORE_BITS +: SCORE_BITS] = sums[c*SCORE_BITS +: SCORE_BITS]
-                                           + SCORE_BITS'(codes[(c*K + k)*CODE_BITS +: CODE_BITS]);
+    for (genvar c = 0; c < NUM_CLASSES; c++) begin : gen_class
+      logic [K*(CODE_BITS+1)-1:0] values;  // code k as a non-negative signed value
+      logic [SCORE_BITS:0]        sum;     // non-negative, below 2**SCORE_BITS
+
+      for (genvar k = 0; k < K; k++) begin : gen_code
+        assign values[k*(CODE_BITS+1) +: CODE_BITS+1] = {1'b0, codes[(c*K + k)*CODE_BITS +: CODE_BITS]};
       end
+
+      deltamac_adder_tree #(
+          .INPUTS  (K),
+          .IN_BITS (CODE_BITS + 1),
+          .OUT_BITS(SCORE_BITS + 1)
+      ) u_sum (
+          .clk      (clk),
+          .in_values(values),
+          .out_sum  (sum)
+      );
+
+      assign sums[c*SCORE_BITS +: SCORE_BITS] = sum[SCORE_BITS-1:0];
+      logic unused_sign;  // 0: the sum of non-negative values that fits SCORE_BITS
+      assign unused_sign = sum[SCORE_BITS];
     end
+
+    deltamac_argmax #(
+        .N   (NUM_CLASSES),
+        .BITS(SCORE_BITS)
+    ) u_argmax (
+        .clk      (clk),
+        .in_values(sums),
+        .out_index(class_idx)
+    );
+
+    deltamac_delay #(
+        .WIDTH(NUM_CLASSES * SCORE_BITS),
+        .DEPTH(CLASS_W)
+    ) u_scores (
+        .clk      (clk),
+        .rst      (1'b0),
+        .in_value (sums),
+        .out_value(scores)
+    );
   end
-
-  // Argmax tree: level by level, node i of the step keeps (value, index) of leaf i or leaf i+step.
-  function automatic logic [CLASS_W-1:0] argmax(input logic [NUM_CLASSES*SCORE_BITS-1:0] s);
-    logic [NP*SCORE_BITS-1:0] value;
-    logic [NP*CLASS_W-1:0]    index;
-    for (int i = 0; i < NP; i++) begin
-      value[i*SCORE_BITS +: SCORE_BITS] = i < NUM_CLASSES ? s[(i < NUM_CLASSES ? i : 0)*SCORE_BITS +: SCORE_BITS] : '0;
-      index[i*CLASS_W +: CLASS_W]       = CLASS_W'(i);
-    end
-    for (int step = 1; step < NP; step = step * 2) begin
-      for (int i = 0; i + step < NP; i = i + 2 * step) begin
-        if (value[(i + step)*SCORE_BITS +: SCORE_BITS] > value[i*SCORE_BITS +: SCORE_BITS]) begin
-          value[i*SCORE_BITS +: SCORE_BITS] = value[(i + step)*SCORE_BITS +: SCORE_BITS];
-          index[i*CLASS_W +: CLASS_W]       = index[(i + step)*CLASS_W +: CLASS_W];
-        end
-      end
-    end
-    argmax = index[CLASS_W-1:0];
-  endfunction
-
-  logic [NUM_CLASSES*SCORE_BITS-1:0] scores_q;
-  logic [CLASS_W-1:0]                class_q;
-
-  always_ff @(posedge clk) begin
-    if (en) begin
-      scores_q <= sums;
-      class_q  <= argmax(sums);
-    end
-  end
-
-  assign scores    = scores_q;
-  assign class_idx = class_q;
 
 endmodule
 

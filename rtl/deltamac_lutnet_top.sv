@@ -6,7 +6,9 @@
 //          -> image register (stage 0: the codes of the whole image, BEATS-1 beats collected
 //             before the last one)
 //          -> deltamac_lutnet_layer 0 -> ... -> layer L-1 (a register each with REGISTER_LAYERS = 1)
-//          -> deltamac_lutnet_classify (class scores, argmax; the result register) -> m_axis
+//          -> deltamac_lutnet_classify (class scores: a pipelined adder tree per class; argmax:
+//             a pipelined compare tree, ties to the lowest index)
+//          -> result FIFO (deltamac_fifo, FIFO_DEPTH results) -> m_axis
 //
 // The network comes from a LUT-network export's deltamac_net_pkg (ARCHITECTURE 2): thresholds,
 // per-layer shapes, connectivity (CONN); the tables from ROM_DIR/lut_l<l>.mem (one digit: at
@@ -17,19 +19,22 @@
 // section 5). A result is one beat: m_axis_tdata = class index (zero-extended), m_axis_tlast = 1,
 // m_axis_tuser = the class scores (class c at [c*SCORE_BITS +: SCORE_BITS]).
 //
-// Pipeline: STAGES = 2 + (REGISTER_LAYERS ? NUM_LAYERS : 0) register stages (image, each layer,
-// result), each with a valid bit. A stage takes new data when it is empty or its content moves
-// on in the same cycle (ready[s] = !valid[s] || ready[s+1], ready[STAGES] = m_axis_tready), so
-// images follow each other one per clock and m_axis backpressure stalls only what it must.
-// s_axis_tready is low only when a beat taken now could end an image (the framer's end_possible)
-// and stage 0 cannot take it: the pipeline is full and m_axis is stalled. The other beats of a
-// multi-beat image are always taken.
+// Pipeline: free-running (no enable on the data registers, no backpressure inside): an image
+// goes through PIPE register stages (the image register, REGISTER_LAYERS ? one per layer : none,
+// the output rule's) with a valid bit beside it, into a result FIFO that m_axis reads. m_axis
+// backpressure stops images at the input instead, by credits: `outstanding` counts the images in
+// the pipeline or the FIFO, and an image is taken only while fewer than CAPACITY = FIFO_DEPTH
+// are outstanding (credit_q, a register: both of its next values are compared before the cycle's
+// image decision selects one, so no compare sits between TREADY and the count), so every image
+// in flight has a FIFO slot. CAPACITY >= LATENCY + 2, so a sink that is always ready never holds
+// the input back: one image per clock.
+// s_axis_tready is low only when a beat taken now could end an image (the framer's
+// end_possible) and no credit is left; the other beats of a multi-beat image are always taken.
 //
-// Latency: LATENCY = STAGES clock edges. An image whose last beat is taken at edge t is offered
-// on m_axis (TVALID high) from edge t + LATENCY - 1, so its result beat is taken at edge
-// t + LATENCY at the earliest: NUM_LAYERS + 2 with REGISTER_LAYERS = 1, 2 with 0 (all layers and
-// the score sums in one cycle). Throughput: one image per BEATS cycles (one per clock at
-// PIXELS_PER_BEAT = IN_PIXELS).
+// Latency: an image whose last beat is taken at clock edge t is written into the FIFO at edge
+// t + PIPE and offered on m_axis (TVALID high) from there, so its result beat is taken at edge
+// t + LATENCY = t + PIPE + 1 at the earliest. Throughput: one image per BEATS cycles (one per
+// clock at PIXELS_PER_BEAT = IN_PIXELS).
 
 `resetall
 `default_nettype none
@@ -46,9 +51,19 @@ module deltamac_lutnet_top #(
     parameter int REGISTER_LAYERS    = 1,
     // directory of the table files lut_l<l>.mem (the export directory; no trailing /)
     parameter     ROM_DIR            = ".",
+    // register stages from the image to the result FIFO: the image, REGISTER_LAYERS ? each layer :
+    // none, the output rule's (its input register, ceil(log2 K) adder and ceil(log2 classes)
+    // compare levels) (derived)
+    localparam int PIPE              = 2 + (REGISTER_LAYERS != 0 ? deltamac_net_pkg::NUM_LAYERS : 0)
+                                       + (deltamac_net_pkg::CLASS_PARTITIONS > 1 ? $clog2(deltamac_net_pkg::CLASS_PARTITIONS) : 0)
+                                       + $clog2(deltamac_net_pkg::NUM_CLASSES > 1 ? deltamac_net_pkg::NUM_CLASSES : 2),
     // clock edges from the edge taking an image's last beat to the edge taking its result, at the
-    // earliest: the register stages (image, REGISTER_LAYERS ? each layer : none, result) (derived)
-    localparam int LATENCY           = 2 + (REGISTER_LAYERS != 0 ? deltamac_net_pkg::NUM_LAYERS : 0)
+    // earliest (derived)
+    localparam int LATENCY           = PIPE + 1,
+    // results the FIFO holds, a power of two >= LATENCY + 2 (derived)
+    localparam int FIFO_DEPTH        = 2**$clog2(LATENCY + 2),
+    // images the core takes while m_axis stalls (derived)
+    localparam int CAPACITY          = FIFO_DEPTH
 ) (
     // clock
     input  wire logic        clk,
@@ -113,8 +128,9 @@ module deltamac_lutnet_top #(
   localparam int CB       = PPB * IN_BITS;           // code bits of one beat
   localparam int IMG_BITS = IN_PIXELS * IN_BITS;     // code bits of one image
   localparam int LAST_OUT_BITS = field(deltamac_net_pkg::LAYER_OUT_BITS, LAST);
-  // register stages, one clock edge of latency each: image, the layers (REGISTER_LAYERS = 1), result
-  localparam int STAGES   = LATENCY;
+  localparam int CLASS_W  = $clog2(NUM_CLASSES > 1 ? NUM_CLASSES : 2);
+  localparam int RESULT_W = CLASS_W + NUM_CLASSES * SCORE_BITS;  // a FIFO word: {scores, class}
+  localparam int CREDIT_W = $clog2(FIFO_DEPTH) + 1;               // outstanding images, 0..FIFO_DEPTH
 
   // ---------------------------------------------------------------------------------------------
   // Parameter checks (the layers, the quantiser, the framer and the classifier check their own).
@@ -146,8 +162,9 @@ module deltamac_lutnet_top #(
   // Framing and input handshake.
   logic beat, store, complete, img_in;
   logic unused_first, discard, at_first, discarding, end_possible;
-  logic [STAGES:0]   ready;    // ready[s]: stage s can take data in this cycle (ready[STAGES]: m_axis)
-  logic [STAGES-1:0] valid_q;  // stage s holds an image (valid_q[STAGES-1]: m_axis_tvalid)
+  logic                result_taken;                       // m_axis handshake
+  logic [CREDIT_W-1:0] outstanding_q, outstanding_d;       // images in the pipeline or the FIFO
+  logic                credit_q;                           // outstanding_q < CAPACITY
 
   deltamac_framer #(
       .BEATS             (BEATS),
@@ -172,7 +189,7 @@ module deltamac_lutnet_top #(
       .swallowed    (status_swallowed)
   );
 
-  assign s_axis_tready = !end_possible || ready[0];
+  assign s_axis_tready = !end_possible || credit_q;
   assign beat          = s_axis_tvalid && s_axis_tready;
   assign store         = beat && !discard;   // the beat belongs to an image
   assign img_in        = store && complete;  // ... and ends a complete one: into stage 0
@@ -214,31 +231,31 @@ module deltamac_lutnet_top #(
     end
   end
 
-  // ---------------------------------------------------------------------------------------------
-  // Valid bits: stage s loads when ready[s]; stage 0 from the input, stage s > 0 from stage s-1.
-  logic [STAGES-1:0] valid_d;
+  // credit_q = outstanding_q < CAPACITY. Its next value is one of two compares of the register
+  // (outstanding_q <= CAPACITY always), selected by this cycle's image and result, which settle
+  // last: one image in and none out leaves a credit if outstanding_q < CAPACITY - 1, one result
+  // out and none in always, otherwise (neither or both) if outstanding_q < CAPACITY.
+  logic below_full_q, below_almost_full_q;  // outstanding_q < CAPACITY, < CAPACITY - 1
+  logic credit_d;
 
-  // ready[s] = !valid_q[s] || ready[s+1], unrolled: a stage at or after s is empty, or m_axis takes the result
-  assign ready[STAGES] = m_axis_tready;
-  for (genvar s = 0; s < STAGES; s++) begin : gen_stage
-    assign ready[s] = m_axis_tready || !(&valid_q[STAGES-1:s]);
-    if (s == 0) begin : gen_image
-      assign valid_d[s] = img_in || (valid_q[s] && !ready[s+1]);
-    end else begin : gen_next
-      assign valid_d[s] = ready[s] ? valid_q[s-1] : valid_q[s];
-    end
-  end
+  assign below_full_q        = outstanding_q < CREDIT_W'(CAPACITY);
+  assign below_almost_full_q = outstanding_q < CREDIT_W'(CAPACITY - 1);
+  assign outstanding_d       = outstanding_q + CREDIT_W'(img_in) - CREDIT_W'(result_taken);
+  assign credit_d            = img_in && !result_taken ? below_almost_full_q
+                             : !img_in && result_taken ? 1'b1 : below_full_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      valid_q <= '0;
+      outstanding_q <= '0;
+      credit_q      <= 1'b1;
     end else begin
-      valid_q <= valid_d;
+      outstanding_q <= outstanding_d;
+      credit_q      <= credit_d;
     end
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Layers: layer l's output codes gen_layer[l].out_codes, registered as stage l+1
+  // Layers: layer l's output codes gen_layer[l].out_codes, registered every cycle
   // (REGISTER_LAYERS = 1) or combinational; layer l > 0 reads gen_layer[l-1].out_codes.
   for (genvar l = 0; l < NUM_LAYERS; l++) begin : gen_layer
     localparam int N_IN     = field(deltamac_net_pkg::LAYER_N_IN, l);
@@ -289,16 +306,20 @@ module deltamac_lutnet_top #(
         .REGISTERED(REGISTER_LAYERS != 0 ? 1 : 0)
     ) u_layer (
         .clk      (clk),
-        .en       (ready[REGISTER_LAYERS != 0 ? l + 1 : 0]),
+        .en       (1'b1),
         .in_codes (layer_in),
         .out_codes(out_codes)
     );
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Output rule (the result register, stage STAGES-1) and status.
-  logic [$clog2(NUM_CLASSES > 1 ? NUM_CLASSES : 2)-1:0] class_idx;
-  logic [NUM_CLASSES*SCORE_BITS-1:0]                   scores;
+  // Output rule, result FIFO and status. The valid bit of an image travels PIPE cycles beside it:
+  // high in the cycle its result leaves the output rule, which writes it into the FIFO.
+  logic [CLASS_W-1:0]                class_idx;
+  logic [NUM_CLASSES*SCORE_BITS-1:0] scores;
+  logic                              result_valid;  // the output rule holds an image's result
+  logic [RESULT_W-1:0]               result_out;    // the FIFO's oldest result
+  logic [CREDIT_W-1:0]               unused_fifo_count;  // outstanding_q covers it
 
   deltamac_lutnet_classify #(
       .NUM_CLASSES     (NUM_CLASSES),
@@ -307,21 +328,45 @@ module deltamac_lutnet_top #(
       .SCORE_BITS      (SCORE_BITS)
   ) u_classify (
       .clk      (clk),
-      .en       (ready[STAGES-1]),
       .codes    (gen_layer[LAST].out_codes),
       .scores   (scores),
       .class_idx(class_idx)
   );
 
-  assign m_axis_tvalid = valid_q[STAGES-1];
-  assign m_axis_tdata  = 32'(class_idx);
+  deltamac_delay #(
+      .WIDTH(1),
+      .DEPTH(PIPE),
+      .RESET(1)
+  ) u_valid (
+      .clk      (clk),
+      .rst      (rst),
+      .in_value (img_in),
+      .out_value(result_valid)
+  );
+
+  deltamac_fifo #(
+      .WIDTH(RESULT_W),
+      .DEPTH(FIFO_DEPTH)
+  ) u_results (
+      .clk      (clk),
+      .rst      (rst),
+      .wr       (result_valid),
+      .in_data  ({scores, class_idx}),
+      .out_valid(m_axis_tvalid),
+      .out_data (result_out),
+      .rd       (result_taken),
+      .count    (unused_fifo_count)
+  );
+
+  assign result_taken  = m_axis_tvalid && m_axis_tready;
+  assign m_axis_tdata  = 32'(result_out[CLASS_W-1:0]);
   assign m_axis_tlast  = 1'b1;
-  assign m_axis_tuser  = scores;
+  assign m_axis_tuser  = result_out[RESULT_W-1:CLASS_W];
 
   deltamac_event_counter u_images (
       .clk  (clk),
       .rst  (rst),
-      .inc  (m_axis_tvalid && m_axis_tready),
+      .inc  (result_taken),
       .count(status_images)
   );
 
@@ -331,11 +376,11 @@ module deltamac_lutnet_top #(
       .cycles(status_cycles)
   );
 
-  assign status_busy = !at_first || discarding || valid_q != '0;
+  assign status_busy = !at_first || discarding || outstanding_q != '0;
 
 `ifndef SYNTHESIS
   // Simulation checks: the source and the result master keep the AXI4-Stream rules (TUSER held
-  // with TDATA where it is used); an image is taken into stage 0 only when it is free.
+  // with TDATA where it is used); an image is taken only with a credit (a FIFO slot for it).
   deltamac_axis_check #(
       .DATA_W(8*PIXELS_PER_BEAT + 1),
       .NAME  ("deltamac_lutnet_top s_axis")
@@ -361,8 +406,11 @@ module deltamac_lutnet_top #(
   );
 
   always @(posedge clk) begin
-    if (!rst && img_in && !ready[0]) begin
-      $fatal(1, "deltamac_lutnet_top: an image was taken while stage 0 was full at %0t", $time);
+    if (!rst && img_in && !credit_q) begin
+      $fatal(1, "deltamac_lutnet_top: an image was taken without a credit (%0d outstanding) at %0t", outstanding_q, $time);
+    end
+    if (!rst && outstanding_q > CREDIT_W'(CAPACITY)) begin
+      $fatal(1, "deltamac_lutnet_top: %0d images outstanding, more than CAPACITY = %0d at %0t", outstanding_q, CAPACITY, $time);
     end
   end
 `endif

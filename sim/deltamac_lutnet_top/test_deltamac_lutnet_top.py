@@ -8,10 +8,11 @@ model.lutnet.LutNetwork.scores / predict of the images that should come out. The
 sink are driven cycle by cycle (exact idle and stall control); a monitor records every handshake.
 
 Tests: images back to back without backpressure (exact results, one image per BEATS cycles from
-the first result to the last, latency LATENCY edges from the last beat to the result, TREADY
-never low); random source idles and sink stalls (TREADY low only while every stage is full and
-m_axis is stalled); a sink that never takes results (exactly LATENCY images and the beats before
-the next image's last one are taken, then TREADY stays low; everything drains exactly); reset in
+the first result to the last, latency LATENCY edges from the last beat to the result, LATENCY as
+the RTL's stages count it, TREADY never low); random source idles and sink stalls (TREADY low
+only while CAPACITY images are outstanding); a sink that never takes
+results (exactly CAPACITY images and the beats before the next image's last one are taken, then
+TREADY stays low; everything drains exactly); reset in
 the middle of an image with images in the pipeline; wrong-length images (short, long, without
 TLAST, cut off by a resync, idle gaps at and below RESYNC_IDLE_CYCLES) against the rule of
 sim/deltamac_input_stage (`reference`, in beats) for images out, status_dropped,
@@ -99,6 +100,7 @@ class TB:
         self.ppb = int(dut.PIXELS_PER_BEAT.value)
         self.beats = self.in_pixels // self.ppb
         self.latency = int(dut.LATENCY.value)
+        self.capacity = int(dut.CAPACITY.value)  # images the core holds while m_axis stalls
         self.soi_tuser = int(dut.SOI_TUSER.value)
         self.resync_idle = int(dut.RESYNC_IDLE_CYCLES.value)
         self.classes = self.net.spec.num_classes
@@ -210,9 +212,9 @@ class TB:
                 self.taken.append((self.cycle, bool(int(dut.s_axis_tlast.value))))
             if s_valid and not s_ready:
                 self.stalls += 1
-                full = str(dut.valid_q.value)
-                assert m_valid and not m_ready and set(full) == {"1"}, (
-                    f"cycle {self.cycle}: TREADY low with stage valid bits {full}, m_axis valid {m_valid} ready {m_ready}")
+                outstanding = int(dut.outstanding_q.value)
+                assert outstanding == self.capacity, (
+                    f"cycle {self.cycle}: TREADY low with {outstanding} of {self.capacity} images outstanding")
             if m_valid:
                 assert int(dut.m_axis_tlast.value) == 1, f"cycle {self.cycle}: a result beat without TLAST"
             if m_valid and m_ready:
@@ -260,14 +262,18 @@ async def test_back_to_back(dut):
                   len(images), tb.beats, sorted(latencies), tb.latency, sorted(intervals))
     assert latencies == {tb.latency}, f"latencies {sorted(latencies)}, expected LATENCY = {tb.latency}"
     assert intervals == {tb.beats}, f"result intervals {sorted(intervals)}, expected one image per {tb.beats} cycles"
-    assert tb.latency == 2 + (int(dut.REGISTER_LAYERS.value) * len(tb.net.spec.layers))
+    spec = tb.net.spec  # image register, layers, sums (input register + adder levels), compare levels, FIFO
+    stages = 1 + int(dut.REGISTER_LAYERS.value) * len(spec.layers) + 1 + (spec.class_partitions - 1).bit_length() \
+        + (spec.num_classes - 1).bit_length()
+    assert tb.latency == stages + 1, f"LATENCY {tb.latency}, {stages} register stages + the FIFO"
+    assert tb.capacity >= tb.latency + 2 and tb.capacity == int(dut.FIFO_DEPTH.value)
 
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def test_idle_and_backpressure(dut):
     """Random source idles and sink stalls: results exact and in order (the monitor checks that
-    TREADY is low only while every stage is full and m_axis is stalled; the RTL checks that a
-    stalled beat is held)."""
+    TREADY is low only while CAPACITY images are outstanding; the RTL checks that
+    a stalled beat is held and that no more than CAPACITY are outstanding)."""
     tb = TB(dut)
     await tb.reset()
     tb.sink(0.5)
@@ -283,17 +289,17 @@ async def test_idle_and_backpressure(dut):
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def test_stalled_output(dut):
-    """A sink that takes nothing: the pipeline takes exactly LATENCY images plus the beats before
+    """A sink that takes nothing: the core takes exactly CAPACITY images plus the beats before
     the next one's last beat, then TREADY stays low; released, everything drains exactly."""
     tb = TB(dut)
     await tb.reset()
     tb.sink(1.0)
-    images = tb.images(tb.latency + 2)
+    images = tb.images(tb.capacity + 2)
     source = cocotb.start_soon(tb.drive([e for image in images for e in tb.frame(image)]))
-    await ClockCycles(dut.clk, (tb.latency + 2) * tb.beats + 20)
-    assert not int(dut.s_axis_tready.value), "TREADY high with every stage full and m_axis stalled"
-    assert len(image_cycles(tb)) == tb.latency, f"{len(image_cycles(tb))} images taken, LATENCY = {tb.latency} stages"
-    assert len(tb.taken) == tb.latency * tb.beats + tb.beats - 1, f"{len(tb.taken)} beats taken"
+    await ClockCycles(dut.clk, (tb.capacity + 2) * tb.beats + tb.latency + 20)
+    assert not int(dut.s_axis_tready.value), "TREADY high with the result FIFO's every slot taken and m_axis stalled"
+    assert len(image_cycles(tb)) == tb.capacity, f"{len(image_cycles(tb))} images taken, CAPACITY = {tb.capacity}"
+    assert len(tb.taken) == tb.capacity * tb.beats + tb.beats - 1, f"{len(tb.taken)} beats taken"
     assert int(dut.m_axis_tvalid.value) and int(dut.status_busy.value) and int(dut.status_images.value) == 0
     tb.sink(0.0)
     await source
