@@ -324,3 +324,53 @@ def test_dataflow_binary_names_the_missing_layer_rom(dataflow_export, tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "ROM file l0_delta.mem not found in the working directory" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def lutnet_export(tmp_path_factory):
+    """A LUT-network export (ARCHITECTURE.md section 7): 784 pixels at 2 bits, one image per beat,
+    layers 64xF3b2 and 40xF4b2 (8 address bits), 10 classes x 4, random thresholds."""
+    from scripts.lutnet_random import main as lutnet_random
+
+    out = tmp_path_factory.mktemp("lutnet") / "export"
+    assert lutnet_random(["--out", str(out), "--features", "784", "--in-bits", "2", "--layers", "64xF3b2,40xF4b2",
+                          "--classes", "10", "--class-partitions", "4", "--thresholds", "random", "--seed", "7"]) == 0
+    build_harness(out)
+    return out
+
+
+def test_lutnet_export_matches_golden_on_the_test_set(lutnet_export, tmp_path):
+    """The LUT-network core in the harness on all 10,000 FashionMNIST test images: class and
+    scores bit-exact, one image per clock sustained, the latency the RTL states."""
+    report = run(lutnet_export, work_dir=tmp_path / "work", report_path=tmp_path / "report.json",
+                 dataset="fashion-mnist")
+    assert report["mismatches"] == 0, report["first_mismatches"]
+    assert report["architecture"] == "lutnet" and report["images"] == 10000
+    assert report["rtl_acc"] == report["golden_acc"]
+    assert report["cycles_per_image"] == 1.0
+    # image register, 2 layers, sums (input register + 2 adder levels), 4 compare levels, FIFO
+    assert report["latency_cycles"] == 1 + 2 + 1 + 2 + 4 + 1
+
+
+def test_lutnet_export_with_backpressure_and_a_corrupted_table(lutnet_export, test_set, tmp_path):
+    """Idle cycles and sink stalls keep the results exact; the RTL reading a copy of the export
+    whose last layer's partition 0 has every entry inverted differs from the golden model exactly
+    where class 0's score changes."""
+    from model.lutnet_export import load_lutnet_export
+
+    images, labels = test_set
+    report = run(lutnet_export, backpressure=True, seed=5, images=images, labels=labels,
+                 work_dir=tmp_path / "work", report_path=tmp_path / "report.json")
+    assert report["mismatches"] == 0 and report["backpressure"], report["first_mismatches"]
+    net = load_lutnet_export(lutnet_export)
+    corrupted = copy_export(lutnet_export, tmp_path / "corrupted")
+    table = corrupted / "lut_l1.mem"
+    lines = table.read_text().splitlines()
+    lines[0] = format(int(lines[0], 16) ^ ((1 << 4 * len(lines[0])) - 1), f"0{len(lines[0])}x")
+    table.write_text("\n".join(lines) + "\n")
+    results, _ = simulate(lutnet_export / "harness" / "harness", corrupted, images, tmp_path / "work2",
+                          n_logits=net.spec.num_classes, backpressure=False, seed=1)
+    scores = net.scores(images)
+    mismatches = compare(scores, np.argmax(scores, axis=1), results)
+    assert len(mismatches) > len(images) // 2
+    assert all(m["expected_logits"][1:] == m["actual_logits"][1:] for m in mismatches)  # only class 0 changed
