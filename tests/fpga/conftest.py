@@ -45,12 +45,12 @@ def small_dataflow_export() -> Path:
 
 @pytest.fixture(scope="session")
 def small_lutnet_export() -> Path:
-    """A seeded random LUT network (64 features at 2 bits, layers 24xF3b2, 20xF2b2, 10 classes x 2),
+    """A seeded random LUT network (784 features at 2 bits, layers 24xF3b2, 20xF2b2, 10 classes x 2),
     next to small_export."""
     from scripts.lutnet_random import main as lutnet_random
 
     out = REPO / "build" / f"ci-fpga-lutnet-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     shutil.rmtree(out, ignore_errors=True)
-    assert lutnet_random(["--out", str(out), "--features", "64", "--in-bits", "2", "--layers", "24xF3b2,20xF2b2",
+    assert lutnet_random(["--out", str(out), "--features", "784", "--in-bits", "2", "--layers", "24xF3b2,20xF2b2",
                           "--classes", "10", "--class-partitions", "2", "--seed", "3"]) == 0
     return out

@@ -79,3 +79,18 @@ def test_netlist_check_fails_against_other_weights(small_export: Path, xc7_repor
     first = report["first_mismatches"][0]
     assert first["expected_logits"][:9] == first["actual_logits"][:9]
     assert abs(first["expected_logits"][9] - first["actual_logits"][9]) == 1
+
+
+@pytest.mark.parametrize("netlist", ["xc7", "ecp5"])
+def test_lutnet_netlist_matches_golden_model(small_lutnet_export: Path, netlist: str) -> None:
+    """A LUT-network export through the chunked synthesis (scripts/lutnet_synth.py): the netlist
+    of the stitched chunks gives the golden model's class and scores on every image, at the
+    RTL's cycles; the chunks are cached for the next run of the same flow."""
+    report = run_netlist(small_lutnet_export, netlist, IMAGES)
+    assert report["architecture"] == "lutnet"
+    assert report["images"] == IMAGES and report["mismatches"] == 0, report["first_mismatches"]
+    assert report["netlist_acc"] == report["golden_acc"] == report["rtl_acc"]
+    assert report["cycles_match_rtl"], report["cycles_differ"]
+    cells = Path(report["netlist_file"]).read_text()
+    assert "module lutnet_l0_p0" not in cells and "u_lutnet_l0_p0" in cells, "the chunks are flattened into the top"
+    assert (small_lutnet_export / "lutnet_chunks" / netlist / "lutnet_l1_p0.key").is_file()
