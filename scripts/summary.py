@@ -45,10 +45,17 @@ def summary_rows(build: Path) -> list[tuple[str, str]]:
         rows.append(("Yosys xc7 resources",
                      f"{synth['lut']} LUT, {synth['ff']} FF, {synth['dsp48e1']} DSP48E1, "
                      f"{synth['ramb36_equiv']} RAMB36 eq., fits XC7S15: {synth['fits_xc7s15']}"))
+    if synth and synth.get("lutnet_chunks"):
+        chunks = synth["lutnet_chunks"]
+        rows.append(("Yosys xc7 time", f"{synth['runtime_s']:.0f} s ({chunks['chunks']} table chunks, "
+                                       f"{chunks['synthesised']} synthesised in {chunks['seconds']:.0f} s, "
+                                       f"{chunks['cached']} cached)"))
     if pnr:
         seeds = pnr.get("fmax_mhz_per_seed")  # absent in reports of the single-seed flow
         rows.append(("ECP5 Fmax (nextpnr, worst placer seed)",
-                     f"{pnr['fmax_mhz']:.1f} MHz" + (f" over seeds {seeds}" if seeds else "")))
+                     f"{pnr['fmax_mhz']:.1f} MHz" + (f" over seeds {seeds}" if seeds else "")
+                     + (" (out of context)" if pnr.get("out_of_context") else "")))
+        rows.append(("latency at that Fmax", f"{1e3 * rtl['latency_cycles'] / pnr['fmax_mhz']:.1f} ns"))
     return rows
 
 
