@@ -3,7 +3,7 @@
 CLK_PERIOD_NS ?= 10.0
 ECP5_DEVICE   ?= auto
 ECP5_PACKAGE  ?=
-ECP5_FREQ     ?= 150
+ECP5_FREQ     ?= $(if $(filter lut-%,$(CONFIG)),250,150)
 ECP5_SEEDS    ?= 1 2 3
 IP_VERSION    ?= 0.1
 VIVADO        ?= vivado
@@ -15,7 +15,7 @@ synth: setup ## Yosys synth_xilinx -family xc7 of the core (deltamac_top, or del
 	@echo "[fpga] yosys synth_xilinx of the core with the ROMs of $(BUILD)"
 	$(PY) -m scripts.open_flow synth --build $(BUILD)
 
-pnr: setup ## Yosys synth_ecp5 + nextpnr-ecp5 (ECP5_DEVICE 25k/45k/85k or auto: the smallest that holds it, ECP5_PACKAGE, ECP5_FREQ MHz, ECP5_SEEDS) on build/<config>: build/<config>/pnr_ecp5.json (worst Fmax)
+pnr: setup ## Yosys synth_ecp5 + nextpnr-ecp5 (ECP5_DEVICE 25k/45k/85k or auto: the smallest that holds it, ECP5_PACKAGE, ECP5_FREQ MHz: 150, 250 for lut-*, ECP5_SEEDS) on build/<config>: build/<config>/pnr_ecp5.json (worst Fmax)
 	@echo "[fpga] yosys synth_ecp5 + nextpnr-ecp5 of the core with the ROMs of $(BUILD)"
 	$(PY) -m scripts.open_flow pnr --build $(BUILD) --device $(ECP5_DEVICE) $(if $(ECP5_PACKAGE),--package $(ECP5_PACKAGE)) --freq $(ECP5_FREQ) --seeds $(ECP5_SEEDS)
 

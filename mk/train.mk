@@ -35,3 +35,13 @@ sweep: setup ## benchmark (hours): delta bits x schemes + plain 8 + float, paper
 fit: setup ## list the MLPs whose compressed weights fit the XC7S15 block RAM beside the core (s15 search)
 	@echo "[fit] RAMB18 estimate of candidate topologies at P=$(LANES)"
 	$(PY) -m train.fit --lanes $(LANES) --delta-bits $(or $(DELTA_BITS),4)
+
+LUT_RESULTS_PRESETS ?= lut-mnist lut-mnist-s15 lut-fmnist
+LUT_RESULTS_SEEDS   ?= 0 1 2
+.PHONY: lut-results
+lut-results: setup ## LUT-network presets (LUT_RESULTS_PRESETS): train LUT_RESULTS_SEEDS, seed 0 through sim-full, synth, pnr -> build/lutnet_results/ (JSON, Markdown, accuracy-against-LUT plot)
+	@for preset in $(LUT_RESULTS_PRESETS); do \
+	  for seed in $(LUT_RESULTS_SEEDS); do $(MAKE) --no-print-directory train CONFIG=$$preset SEED=$$seed || exit 1; done; \
+	  for step in sim-full synth pnr; do $(MAKE) --no-print-directory $$step CONFIG=$$preset || exit 1; done; \
+	done
+	$(PY) -m scripts.lutnet_results --presets $(LUT_RESULTS_PRESETS) --seeds $(LUT_RESULTS_SEEDS)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from model.lutnet_export import CONN_BITS, MANIFEST, table_file
+from model.lutnet_export import CONN_BITS, MANIFEST, conn_literal, table_file
 
 REPO = Path(__file__).resolve().parents[1]
 LAYER_RTL = (REPO / "rtl" / "deltamac_memfile_pkg.sv", REPO / "rtl" / "deltamac_lutnet_layer.sv")
@@ -32,6 +32,7 @@ LAYER_MODULE = "deltamac_lutnet_layer"
 LUTNET_TOP = "deltamac_lutnet_top"
 # Table bits per chunk: 64 partitions of 256 entries x 2 bits, about 2 minutes and 1.6 GB of Yosys.
 CHUNK_TABLE_BITS = 1 << 15
+CHUNK_CONN_FIELDS = 2048  # a chunk's CONN literal within the Yosys 0.23 lexer's token buffer (16 kB)
 # The chunk run of each family: the same synthesis as the top's (no clock buffer: the chunk's
 # flip-flops take the top's clock).
 FAMILY_SYNTH = {
@@ -58,16 +59,10 @@ def plan_chunks(manifest: dict, chunk_table_bits: int = CHUNK_TABLE_BITS) -> lis
     at least)."""
     layers = []
     for index, layer in enumerate(manifest["layers"]):
-        per_chunk = max(1, chunk_table_bits // layer["table_bits"])
+        per_chunk = max(1, min(chunk_table_bits // layer["table_bits"], CHUNK_CONN_FIELDS // layer["fan_in"]))
         layers.append([Chunk(index, first, min(per_chunk, layer["n_out"] - first))
                        for first in range(0, layer["n_out"], per_chunk)])
     return layers
-
-
-def _conn_literal(fields: list[int]) -> str:
-    """CONN of a chunk: field k at [k*CONN_BITS +: CONN_BITS], as a sized Verilog literal."""
-    value = "".join(f"{v:0{CONN_BITS // 4}x}" for v in reversed(fields))
-    return f"{len(fields) * CONN_BITS}'h{value}"
 
 
 def chunk_script(chunk: Chunk, manifest: dict, table: Path, netlist: Path, family: str, registered: int) -> list[str]:
@@ -76,7 +71,7 @@ def chunk_script(chunk: Chunk, manifest: dict, table: Path, netlist: Path, famil
     fields = [v for row in manifest["conn"][chunk.layer][chunk.first:chunk.first + chunk.count] for v in row]
     assert len(fields) == chunk.count * fan_in
     parameters = {"N_IN": layer["n_in"], "N_OUT": chunk.count, "FAN_IN": fan_in, "IN_BITS": layer["in_bits"],
-                  "OUT_BITS": layer["out_bits"], "CONN_BITS": CONN_BITS, "CONN": _conn_literal(fields),
+                  "OUT_BITS": layer["out_bits"], "CONN_BITS": CONN_BITS, "CONN": conn_literal(fields),
                   "TABLE_FILE": f'"{table}"', "REGISTERED": registered}
     return [
         *(f"read_verilog -sv {path}" for path in LAYER_RTL),
