@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scripts import ecp5_regpack, lutnet_synth
@@ -374,8 +375,9 @@ def smallest_ecp5(counts: dict[str, int]) -> str:
 
 
 def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz: float, seeds: list[int]) -> dict:
-    """Synthesis and register packing once, place and route once per placer seed; the reported
-    Fmax is the worst seed's (placement alone moves it by several per cent).
+    """Synthesis and register packing once, place and route once per placer seed (as many at a
+    time as there are cores); the reported Fmax is the worst seed's (placement alone moves it by
+    several per cent).
 
     device "auto": the smallest LFE5U the packed netlist fits (smallest_ecp5); package None: the
     device's in ECP5_DEVICES."""
@@ -392,8 +394,11 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz:
     package = package or ECP5_DEVICES[device]["package"]
     # the LUT-network top takes a whole image per beat: 8 * IN_PIXELS port bits, no package has the pins
     out_of_context = target.toplevel == lutnet_synth.LUTNET_TOP
-    runs = {seed: _place_and_route(nextpnr, packed, work, device, package, freq_mhz, seed, out_of_context)
-            for seed in seeds}
+    # one nextpnr per seed at a time per core: the seeds are independent runs on one packed netlist
+    with ThreadPoolExecutor(max_workers=max(1, min(len(seeds), os.cpu_count() or 1))) as pool:
+        futures = {seed: pool.submit(_place_and_route, nextpnr, packed, work, device, package, freq_mhz, seed,
+                                     out_of_context) for seed in seeds}
+        runs = {seed: future.result() for seed, future in futures.items()}
     fmax = {seed: min(c["achieved"] for c in r["fmax"].values()) for seed, r in runs.items()}
     worst_seed = min(fmax, key=fmax.get)
     worst = runs[worst_seed]
