@@ -1,12 +1,13 @@
 """Results of the LUT-network presets over seeds: accuracy (mean and spread), Yosys xc7 LUT/FF,
 ECP5 Fmax, latency and throughput, as JSON, Markdown and an accuracy-against-LUT plot.
 
-    python -m scripts.lutnet_results --presets lut-mnist lut-mnist-s15 lut-fmnist --seeds 0 1 2
+    python -m scripts.lutnet_results --presets lut-mnist lut-mnist-s15 lut-fmnist:0 --seeds 0 1 2
 
-Accuracy comes from each seed's report.json (table inference on the 10,000 test images, equal to
-the torch integer simulation and checked there); hardware figures from the seed-0 build
-(`make sim-full`, `make synth`, `make pnr`), whose reports are required: a missing one is an
-error that names the command that makes it. Published reference points are drawn apart (Vivado
+`<preset>:<s>,<s>` takes its own seeds instead of --seeds. Accuracy comes from each seed's
+report.json (table inference on the 10,000 test images, equal to the torch integer simulation and
+checked there); hardware figures from the seed-0 build: `make sim-full` and `make synth` reports
+are required (a missing one is an error that names the command that makes it), `make pnr` is
+optional (its columns then name the command). Published reference points are drawn apart (Vivado
 on an xcvu9p, out of context: other tool, other device) and never averaged with ours.
 """
 
@@ -25,7 +26,6 @@ PUBLISHED = (("NeuraLUT", 0.96, 54_798), ("PolyLUT-Add", 0.96, 14_810), ("TreeLU
 SEED0_REPORTS = {
     "rtl_report.json": "make sim-full CONFIG={preset}",
     "synth_xc7.json": "make synth CONFIG={preset}",
-    "pnr_ecp5.json": "make pnr CONFIG={preset}",
 }
 
 
@@ -49,7 +49,8 @@ def preset_row(build_root: Path, preset: str, seeds: list[int]) -> dict:
                              f"the LUT network {preset} seed {seed}; rerun `{command}`")
         reports.append(report)
     base = seed_dir(build_root, preset, 0)
-    rtl, synth, pnr = (read(base / name, command.format(preset=preset)) for name, command in SEED0_REPORTS.items())
+    rtl, synth = (read(base / name, command.format(preset=preset)) for name, command in SEED0_REPORTS.items())
+    pnr = json.loads((base / "pnr_ecp5.json").read_text()) if (base / "pnr_ecp5.json").is_file() else None
     accs = [r["quant_acc"] for r in reports]
     first = reports[0]
     return {
@@ -63,27 +64,31 @@ def preset_row(build_root: Path, preset: str, seeds: list[int]) -> dict:
             "rtl_images": rtl["images"], "rtl_mismatches": rtl["mismatches"], "rtl_acc": rtl["rtl_acc"],
             "cycles_per_image": rtl["cycles_per_image"], "latency_cycles": rtl["latency_cycles"],
             "lut": synth["lut"], "ff": synth["ff"], "fits_xc7s15": synth["fits_xc7s15"],
-            "yosys_seconds": synth["runtime_s"], "ecp5_fmax_mhz": pnr["fmax_mhz"],
-            "ecp5_fmax_mhz_per_seed": pnr.get("fmax_mhz_per_seed"), "ecp5_device": pnr.get("device"),
-            "latency_ns": 1e3 * rtl["latency_cycles"] / pnr["fmax_mhz"],
-            "images_per_second_at_fmax": pnr["fmax_mhz"] * 1e6 / rtl["cycles_per_image"],
+            "yosys_seconds": synth["runtime_s"],
+            "ecp5_fmax_mhz": pnr["fmax_mhz"] if pnr else None,
+            "ecp5_fmax_mhz_per_seed": pnr.get("fmax_mhz_per_seed") if pnr else None,
+            "ecp5_device": pnr.get("device") if pnr else None,
+            "clock_mhz": pnr["fmax_mhz"] if pnr else rtl["clock_mhz"],  # latency and rate below: at this clock
+            "latency_ns": 1e3 * rtl["latency_cycles"] / (pnr["fmax_mhz"] if pnr else rtl["clock_mhz"]),
+            "images_per_second": (pnr["fmax_mhz"] if pnr else rtl["clock_mhz"]) * 1e6 / rtl["cycles_per_image"],
         },
     }
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| preset | dataset | network | test acc (mean ± std, seeds) | Yosys xc7 LUT / FF (seed 0) | "
-             "ECP5 Fmax, worst placer seed | latency | images/s at Fmax | RTL = golden (seed 0) |",
+             "ECP5 Fmax, worst placer seed | latency | images/s (at the Fmax, else 100 MHz) | RTL = golden (seed 0) |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         s0 = row["seed0"]
+        fmax = f"{s0['ecp5_fmax_mhz']:.1f} MHz" if s0["ecp5_fmax_mhz"] else f"not run (`make pnr CONFIG={row['preset']}`)"
+        accs = ", ".join(f"{100 * a:.2f}" for a in row["test_acc_per_seed"])
         lines.append(
             f"| {row['preset']} | {row['dataset']} | {row['in_bits']}-bit px, {', '.join(row['layers'])}, "
             f"{row['class_partitions']}/class | {100 * row['test_acc_mean']:.2f} ± {100 * row['test_acc_std']:.2f} % "
-            f"({', '.join(f'{100 * a:.2f}' for a in row['test_acc_per_seed'])}) | {s0['lut']:,} / {s0['ff']:,}"
-            f"{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {s0['ecp5_fmax_mhz']:.1f} MHz | "
-            f"{s0['latency_cycles']} cycles, {s0['latency_ns']:.1f} ns | {s0['images_per_second_at_fmax'] / 1e6:.0f} M | "
-            f"{s0['rtl_images']:,} images, {s0['rtl_mismatches']} mismatches |")
+            f"({accs}) | {s0['lut']:,} / {s0['ff']:,}{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {fmax} | "
+            f"{s0['latency_cycles']} cycles, {s0['latency_ns']:.1f} ns at {s0['clock_mhz']:.0f} MHz | "
+            f"{s0['images_per_second'] / 1e6:.0f} M | {s0['rtl_images']:,} images, {s0['rtl_mismatches']} mismatches |")
     return "\n".join(lines) + "\n"
 
 
@@ -97,19 +102,20 @@ def plot(rows: list[dict], path: Path) -> None:
     for row in rows:
         ax.errorbar(row["seed0"]["lut"], 100 * row["test_acc_mean"], yerr=100 * row["test_acc_std"], fmt="o",
                     capsize=3, label=f"{row['preset']} ({row['dataset']}, Yosys xc7)")
+    ax.scatter([luts for _, _, luts in PUBLISHED], [100 * acc for _, acc, _ in PUBLISHED], marker="x", color="grey",
+               label="published, MNIST (Vivado, xcvu9p: another tool)")
     for name, acc, luts in PUBLISHED:
-        ax.scatter(luts, 100 * acc, marker="x", color="grey")
-        ax.annotate(f"{name} (MNIST, published, Vivado)", (luts, 100 * acc), fontsize=7, xytext=(4, 4),
-                    textcoords="offset points")
+        ax.annotate(name, (luts, 100 * acc), fontsize=7, xytext=(0, 6), textcoords="offset points", ha="center")
     ax.axvline(8000, color="grey", linestyle=":", linewidth=1)
     ax.annotate("XC7S15: 8,000 LUT", (8000, ax.get_ylim()[0]), fontsize=7, rotation=90, xytext=(-10, 4),
                 textcoords="offset points")
     ax.set_xscale("log")
+    ax.set_xlim(2_000, 100_000)
     ax.set_xlabel("LUTs (whole core with its AXI-Stream wrapper)")
     ax.set_ylabel("test accuracy, %, mean of seeds")
     ax.set_title("LUT-mapped networks: accuracy against LUTs")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -119,14 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--presets", nargs="+", default=["lut-mnist", "lut-mnist-s15", "lut-fmnist"],
-                        help="LUT-network presets (train/lutnet.py)")
+                        help="LUT-network presets (train/lutnet.py), each optionally <preset>:<seed>,<seed> with its own seeds")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds to average")
     parser.add_argument("--build-root", type=Path, default=Path("build"), help="where make train wrote them")
     parser.add_argument("--out", type=Path, default=Path("build/lutnet_results"), help="output directory")
     args = parser.parse_args(argv)
-    if 0 not in args.seeds:
-        parser.error("--seeds must include 0 (the seed whose build has the hardware reports)")
-    rows = [preset_row(args.build_root, preset, args.seeds) for preset in args.presets]
+    rows = []
+    for item in args.presets:
+        preset, _, own = item.partition(":")
+        seeds = [int(s) for s in own.split(",")] if own else args.seeds
+        if 0 not in seeds:
+            parser.error(f"the seeds of {preset} must include 0 (the seed whose build has the hardware reports)")
+        rows.append(preset_row(args.build_root, preset, seeds))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lutnet_results.json").write_text(json.dumps(rows, indent=2) + "\n")
     text = markdown(rows)

@@ -16,4 +16,4 @@ def test_a_missing_seed_names_the_training_command(tmp_path):
 def test_seed_zero_is_required(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--presets", "lut-mnist", "--seeds", "1", "2", "--build-root", str(tmp_path)])
-    assert "--seeds must include 0" in capsys.readouterr().err
+    assert "the seeds of lut-mnist must include 0" in capsys.readouterr().err
