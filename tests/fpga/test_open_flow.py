@@ -39,12 +39,16 @@ def test_yosys_synth_xilinx_small_network(small_export: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ecp5_place_and_route_small_network(small_export: Path) -> None:
+def test_ecp5_place_and_route_small_network(small_export: Path, capsys) -> None:
     """Yosys synth_ecp5, register packing and nextpnr-ecp5 on a small export: the lane multipliers'
-    registers and the delta ROM's output register are packed, and nextpnr reports an Fmax."""
+    registers and the delta ROM's output register are packed, and nextpnr reports an Fmax; run
+    again on the same netlist and options, the seed is not placed again."""
     out = small_export / "pnr_ecp5.json"
     report = pnr_ecp5(small_export, out, "25k", "CABGA256", 150.0, [1])
     assert json.loads(out.read_text()) == report
+    capsys.readouterr()
+    again = pnr_ecp5(small_export, out, "25k", "CABGA256", 150.0, [1])
+    assert "seed 1: " in (printed := capsys.readouterr().out) and "not run again" in printed and again["fmax_mhz"] == report["fmax_mhz"]
     packing = report["register_packing"]
     lanes = report["network"]["lanes"]
     assert packing["mult18x18d_input_regs"] >= lanes, "lane multiplier operand registers not packed"
