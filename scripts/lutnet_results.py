@@ -81,12 +81,15 @@ def markdown(rows: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         s0 = row["seed0"]
-        fmax = f"{s0['ecp5_fmax_mhz']:.1f} MHz" if s0["ecp5_fmax_mhz"] else f"not run (`make pnr CONFIG={row['preset']}`)"
-        accs = ", ".join(f"{100 * a:.2f}" for a in row["test_acc_per_seed"])
+        placer = s0["ecp5_fmax_mhz_per_seed"] or {}
+        fmax = (f"{s0['ecp5_fmax_mhz']:.1f} MHz" + (f" (placer seed {next(iter(placer))} only)" if len(placer) == 1 else "")
+                if s0["ecp5_fmax_mhz"] else f"not run (`make pnr CONFIG={row['preset']}`)")
+        accs = (f"{100 * row['test_acc_mean']:.2f} ± {100 * row['test_acc_std']:.2f} % ("
+                + ", ".join(f"{100 * a:.2f}" for a in row["test_acc_per_seed"]) + ")"
+                if len(row["seeds"]) > 1 else f"{100 * row['test_acc_mean']:.2f} % (seed {row['seeds'][0]} only)")
         lines.append(
             f"| {row['preset']} | {row['dataset']} | {row['in_bits']}-bit px, {', '.join(row['layers'])}, "
-            f"{row['class_partitions']}/class | {100 * row['test_acc_mean']:.2f} ± {100 * row['test_acc_std']:.2f} % "
-            f"({accs}) | {s0['lut']:,} / {s0['ff']:,}{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {fmax} | "
+            f"{row['class_partitions']}/class | {accs} | {s0['lut']:,} / {s0['ff']:,}{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {fmax} | "
             f"{s0['latency_cycles']} cycles, {s0['latency_ns']:.1f} ns at {s0['clock_mhz']:.0f} MHz | "
             f"{s0['images_per_second'] / 1e6:.0f} M | {s0['rtl_images']:,} images, {s0['rtl_mismatches']} mismatches |")
     return "\n".join(lines) + "\n"
@@ -115,7 +118,7 @@ def plot(rows: list[dict], path: Path) -> None:
     ax.set_ylabel("test accuracy, %, mean of seeds")
     ax.set_title("LUT-mapped networks: accuracy against LUTs")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
