@@ -82,14 +82,16 @@ def markdown(rows: list[dict]) -> str:
     for row in rows:
         s0 = row["seed0"]
         placer = s0["ecp5_fmax_mhz_per_seed"] or {}
-        fmax = (f"{s0['ecp5_fmax_mhz']:.1f} MHz" + (f" (placer seed {next(iter(placer))} only)" if len(placer) == 1 else "")
-                if s0["ecp5_fmax_mhz"] else f"not run (`make pnr CONFIG={row['preset']}`)")
+        only = f" (placer seed {next(iter(placer))} only)" if len(placer) == 1 else ""
+        fmax = (f"{s0['ecp5_fmax_mhz']:.1f} MHz{only}" if s0["ecp5_fmax_mhz"]
+                else f"not run (`make pnr CONFIG={row['preset']}`)")
         accs = (f"{100 * row['test_acc_mean']:.2f} ± {100 * row['test_acc_std']:.2f} % ("
                 + ", ".join(f"{100 * a:.2f}" for a in row["test_acc_per_seed"]) + ")"
                 if len(row["seeds"]) > 1 else f"{100 * row['test_acc_mean']:.2f} % (seed {row['seeds'][0]} only)")
         lines.append(
             f"| {row['preset']} | {row['dataset']} | {row['in_bits']}-bit px, {', '.join(row['layers'])}, "
-            f"{row['class_partitions']}/class | {accs} | {s0['lut']:,} / {s0['ff']:,}{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {fmax} | "
+            f"{row['class_partitions']}/class | {accs} | {s0['lut']:,} / {s0['ff']:,}"
+            f"{' (fits XC7S15)' if s0['fits_xc7s15'] else ''} | {fmax} | "
             f"{s0['latency_cycles']} cycles, {s0['latency_ns']:.1f} ns at {s0['clock_mhz']:.0f} MHz | "
             f"{s0['images_per_second'] / 1e6:.0f} M | {s0['rtl_images']:,} images, {s0['rtl_mismatches']} mismatches |")
     return "\n".join(lines) + "\n"
