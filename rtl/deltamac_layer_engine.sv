@@ -224,7 +224,9 @@ module deltamac_layer_engine #(
   assign in_release      = last_word;
   assign out_claim       = start;
   assign in_rd_en_next   = issue_next;
-  assign in_rd_addr_next = start || last_chunk ? '0 : chunk_q + CHUNK_AW'(1);
+  // Idle, chunk_q is 0 (reset, and every image ends with it back at 0): the address of the first
+  // read needs no start decision, which keeps the bank state out of the memory's address path.
+  assign in_rd_addr_next = !running_q || last_chunk ? '0 : chunk_q + CHUNK_AW'(1);
   assign busy            = running_q;
 
   // ---------------------------------------------------------------------------------------------
@@ -693,6 +695,13 @@ module deltamac_layer_engine #(
   end
 
 `ifndef SYNTHESIS
+  // Simulation check: idle, the word counter is 0 (in_rd_addr_next relies on it).
+  always @(posedge clk) begin
+    if (!rst && !running_q && chunk_q != '0) begin
+      $fatal(1, "deltamac_layer_engine: idle with word counter %0d, at %0t", chunk_q, $time);
+    end
+  end
+
   // Simulation check: a group's sums arrive only when the serialiser is (about to be) empty.
   if (NEURONS > 1) begin : gen_check_serialiser
     always @(posedge clk) begin
