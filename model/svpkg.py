@@ -108,7 +108,7 @@ def render_package(header: list[str], scalars, tables, extra: tuple[str, ...] = 
     """The package text: header comments, aligned scalars, the per-layer tables, then `extra`
     declaration lines (an architecture's own wide constants)."""
     width = max(len(n) for n, _, _ in scalars + tables)
-    lines = [*header, f"package {PACKAGE_NAME};"]
+    lines = [*header, "`resetall", "`timescale 1ns / 1ps", "`default_nettype none", "", f"package {PACKAGE_NAME};"]
     for const, value, comment in scalars:
         lines.append(f"  localparam int {const:<{width}} = {value};" + (f"  // {comment}" if comment else ""))
     lines.append("  // Per-layer tables: 32-bit fields, layer 0 in the least significant field.")
@@ -118,5 +118,5 @@ def render_package(header: list[str], scalars, tables, extra: tuple[str, ...] = 
             + (f"  // {comment}" if comment else "")
         )
     lines.extend(extra)
-    lines.append("endpackage")
+    lines.extend(["endpackage", "", "`resetall"])
     return "\n".join(lines) + "\n"

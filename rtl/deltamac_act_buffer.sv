@@ -30,6 +30,7 @@
 // which Vivado and Yosys both honour.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_act_buffer #(

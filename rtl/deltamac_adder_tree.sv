@@ -8,6 +8,7 @@
 // each, so a multiplier in front can take them as its output register (DSP48E1 P, MULT18X18D).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_adder_tree #(

@@ -9,6 +9,7 @@
 // as much).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_argmax #(

@@ -10,6 +10,7 @@
 // slave (deltamac_input_stage, where it checks the upstream source).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_axis_check #(

@@ -4,6 +4,7 @@
 // compare sits in the counter's loop: ECP5 timing); it saturates after 43 s at 100 MHz.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_cycle_counter (

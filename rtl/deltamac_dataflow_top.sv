@@ -11,6 +11,7 @@
 // ARCHITECTURE constant is 1), the ROM contents from ROM_DIR/l<l>_{delta,ref,bias,mult}.mem.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_dataflow_top #(

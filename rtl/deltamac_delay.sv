@@ -3,6 +3,7 @@
 // the caller's valid bits qualify: no reset net into wide registers).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_delay #(

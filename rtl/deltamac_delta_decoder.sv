@@ -22,6 +22,10 @@
 // LATENCY (cycles from in_valid to out_valid) = 2 (plain), 3 (fixed_reference),
 // 3 + ceil(log2(LANES)) (consecutive). out_weights holds between valid words.
 
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_delta_decoder #(
   parameter int LANES       = 16, // weights per word, 1..32
   parameter int DELTA_BITS  = 4,  // stored delta width: 1..8, or == WEIGHT_BITS for plain
@@ -30,14 +34,14 @@ module deltamac_delta_decoder #(
   parameter int SHIFT_BITS  = 4,  // width of the per-layer delta shift s (>= 1)
   parameter int USER_WIDTH  = 1   // sideband carried alongside, aligned with the output (>= 1)
 ) (
-  input  logic                         clk,            // clock
-  input  logic                         rst,            // synchronous active-high reset
-  input  logic                         in_valid,       // a delta word is presented
-  input  logic [LANES*DELTA_BITS-1:0]  in_deltas,      // lane p at [p*DELTA_BITS +: DELTA_BITS], two's complement
-  input  logic [WEIGHT_BITS-1:0]       in_ref,         // the group's reference (signed); used every word (fixed_reference) or with in_group_start (consecutive)
-  input  logic                         in_group_start, // first word of a reference group: the consecutive chain restarts at in_ref
-  input  logic [SHIFT_BITS-1:0]        in_shift,       // delta step 2**s (ignored by plain)
-  input  logic [USER_WIDTH-1:0]        in_user,        // sideband, delayed by LATENCY
+  input  wire logic                         clk,            // clock
+  input  wire logic                         rst,            // synchronous active-high reset
+  input  wire logic                         in_valid,       // a delta word is presented
+  input  wire logic [LANES*DELTA_BITS-1:0]  in_deltas,      // lane p at [p*DELTA_BITS +: DELTA_BITS], two's complement
+  input  wire logic [WEIGHT_BITS-1:0]       in_ref,         // the group's reference (signed); used every word (fixed_reference) or with in_group_start (consecutive)
+  input  wire logic                         in_group_start, // first word of a reference group: the consecutive chain restarts at in_ref
+  input  wire logic [SHIFT_BITS-1:0]        in_shift,       // delta step 2**s (ignored by plain)
+  input  wire logic [USER_WIDTH-1:0]        in_user,        // sideband, delayed by LATENCY
   output logic                         out_valid,      // out_weights holds a decoded word
   output logic [LANES*WEIGHT_BITS-1:0] out_weights,    // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS], signed
   output logic [USER_WIDTH-1:0]        out_user        // in_user of the word on out_weights
@@ -209,3 +213,5 @@ module deltamac_delta_decoder #(
   end
 
 endmodule
+
+`resetall

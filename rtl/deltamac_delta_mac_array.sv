@@ -17,6 +17,7 @@
 // match it; one register for the join).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_delta_mac_array #(

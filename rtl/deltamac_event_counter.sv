@@ -6,6 +6,7 @@
 // deltamac_lutnet_top counts its results with it.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_event_counter (

@@ -8,6 +8,7 @@
 // would be lost or invented, so a simulation stops with $fatal.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_fifo #(

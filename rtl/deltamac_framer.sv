@@ -27,6 +27,7 @@
 // cycle can be the last beat of a complete image, so a slave may take it without room for one.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_framer #(

@@ -28,6 +28,7 @@
 // partly received image it cuts off is dropped (frame_error, dropped) like a short one.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_input_stage #(

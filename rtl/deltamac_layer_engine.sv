@@ -22,6 +22,7 @@
 // out_claim_bank as the bank tag of every output. The last word's issue pulses in_release.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_layer_engine #(

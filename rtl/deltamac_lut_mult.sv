@@ -12,6 +12,7 @@
 // docs/rtl.md gives the LUT cost per lane against the DSP lane (`make bench-lanes`).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_lut_mult #(

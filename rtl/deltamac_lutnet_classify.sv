@@ -13,6 +13,7 @@
 // earlier (deltamac_lutnet_top's PIPE counts them).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_lutnet_classify #(

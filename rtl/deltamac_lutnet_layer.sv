@@ -23,6 +23,7 @@
 // widths outside 1..8, a CONN field >= N_IN.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_lutnet_layer #(

@@ -11,6 +11,7 @@
 // function, but Yosys 0.23 spends minutes and gigabytes on 784 such look-ups.)
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_lutnet_quantizer #(
@@ -32,7 +33,8 @@ module deltamac_lutnet_quantizer #(
   // T_k = (k+1) * 2**(8-IN_BITS)
   function automatic logic [(2**IN_BITS-1)*8-1:0] uniform_thresholds();
     logic [(2**IN_BITS-1)*8-1:0] t;
-    for (int k = 0; k < 2**IN_BITS - 1; k++) begin
+    int k;
+    for (k = 0; k < 2**IN_BITS - 1; k++) begin
       t[8*k +: 8] = 8'((k + 1) * 2**(8 - IN_BITS));
     end
     uniform_thresholds = t;
@@ -41,8 +43,9 @@ module deltamac_lutnet_quantizer #(
   // The thresholds increase strictly and lie in 1..255 (the contract).
   function automatic logic thresholds_ok(input logic [(2**IN_BITS-1)*8-1:0] t);
     logic ok;
+    int k;
     ok = t[7:0] != 8'd0;
-    for (int k = 1; k < 2**IN_BITS - 1; k++) begin
+    for (k = 1; k < 2**IN_BITS - 1; k++) begin
       ok = ok && t[8*k +: 8] > t[8*(k-1) +: 8];
     end
     thresholds_ok = ok;

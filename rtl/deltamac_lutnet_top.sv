@@ -37,6 +37,7 @@
 // clock at PIXELS_PER_BEAT = IN_PIXELS).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_lutnet_top #(

@@ -22,6 +22,10 @@
 // LUT_LANES = 1 computes the products in fabric (deltamac_lut_mult) instead of multiplier blocks,
 // for narrow weights and activations; the arithmetic and the latency are the same.
 
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_mac_array #(
   parameter int LANES       = 16, // multipliers (lanes per word), 1..32
   parameter int WEIGHT_BITS = 8,  // signed weight width, 2..18 (DSP48E1 B port)
@@ -30,14 +34,14 @@ module deltamac_mac_array #(
   parameter int USER_WIDTH  = 1,  // sideband sampled with in_last (>= 1)
   parameter int LUT_LANES   = 0   // 1: products in LUTs (deltamac_lut_mult), 0: in DSP48E1 / MULT18X18D blocks
 ) (
-  input  logic                          clk,        // clock
-  input  logic                          rst,        // synchronous active-high reset
-  input  logic                          in_valid,   // a word of weights and activations is presented
-  input  logic [LANES*WEIGHT_BITS-1:0]  in_weights, // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS], signed
-  input  logic [LANES*ACT_BITS-1:0]     in_acts,    // lane p at [p*ACT_BITS +: ACT_BITS], signed (caller zeroes padded lanes)
-  input  logic                          in_first,   // first word of a neuron: restart the accumulator
-  input  logic                          in_last,    // last word of a neuron: emit the sum
-  input  logic [USER_WIDTH-1:0]         in_user,    // sideband, sampled with in_last
+  input  wire logic                          clk,        // clock
+  input  wire logic                          rst,        // synchronous active-high reset
+  input  wire logic                          in_valid,   // a word of weights and activations is presented
+  input  wire logic [LANES*WEIGHT_BITS-1:0]  in_weights, // lane p at [p*WEIGHT_BITS +: WEIGHT_BITS], signed
+  input  wire logic [LANES*ACT_BITS-1:0]     in_acts,    // lane p at [p*ACT_BITS +: ACT_BITS], signed (caller zeroes padded lanes)
+  input  wire logic                          in_first,   // first word of a neuron: restart the accumulator
+  input  wire logic                          in_last,    // last word of a neuron: emit the sum
+  input  wire logic [USER_WIDTH-1:0]         in_user,    // sideband, sampled with in_last
   output logic                          out_valid,  // one pulse per neuron
   output logic signed [ACC_BITS-1:0]    out_acc,    // sum over the neuron's words of sum_p w_p*a_p
   output logic [USER_WIDTH-1:0]         out_user    // in_user of the neuron's last word
@@ -201,3 +205,5 @@ module deltamac_mac_array #(
 `endif
 
 endmodule
+
+`resetall

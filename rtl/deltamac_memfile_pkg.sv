@@ -19,6 +19,7 @@
 // (Yosys and Vivado define SYNTHESIS and see an empty package; their $readmemh needs no check).
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 package deltamac_memfile_pkg;

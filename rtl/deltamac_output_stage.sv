@@ -13,6 +13,7 @@
 // OUT_LOGITS = 1: NUM_CLASSES beats of sign-extended logits, then the class index with TLAST.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_output_stage #(
@@ -120,19 +121,20 @@ module deltamac_output_stage #(
 
   function automatic logic [2:0] compare(input logic [ACC_BITS-1:0] a, input logic [ACC_BITS-1:0] b);
     logic [ACC_BITS-1:0] gt, eq;  // per span starting at bit i: a > b, a == b on that span
-    for (int i = 0; i < ACC_BITS; i++) begin
+    int i, step;
+    for (i = 0; i < ACC_BITS; i++) begin
       // the sign bit inverted: signed order = unsigned order of the offset values
       gt[i] = (i == ACC_BITS - 1) ? (!a[i] && b[i]) : (a[i] && !b[i]);
       eq[i] = a[i] == b[i];
     end
-    for (int step = 1; step < LO_BITS; step = step * 2) begin
-      for (int i = 0; i + step < LO_BITS; i = i + 2 * step) begin
+    for (step = 1; step < LO_BITS; step = step * 2) begin
+      for (i = 0; i + step < LO_BITS; i = i + 2 * step) begin
         gt[i] = gt[i + step] || (eq[i + step] && gt[i]);
         eq[i] = eq[i + step] && eq[i];
       end
     end
-    for (int step = 1; step < HI_BITS; step = step * 2) begin
-      for (int i = LO_BITS; i + step < ACC_BITS; i = i + 2 * step) begin
+    for (step = 1; step < HI_BITS; step = step * 2) begin
+      for (i = LO_BITS; i + step < ACC_BITS; i = i + 2 * step) begin
         gt[i] = gt[i + step] || (eq[i + step] && gt[i]);
         eq[i] = eq[i + step] && eq[i];
       end

@@ -10,6 +10,7 @@
 // give_back while !full) is a broken contract of the caller: it stops a simulation with $fatal.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_pingpong #(

@@ -30,6 +30,10 @@
 // blocks (DSP48E1 A2/B2, M and P; MULT18X18D input, pipeline and output registers, see
 // scripts/ecp5_regpack.py).
 
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_requant #(
   parameter int ACC_BITS   = 32, // accumulator width (signed), 2..40 (ARCHITECTURE.md: acc_bits <= 40)
   parameter int BIAS_BITS  = 32, // bias width (signed), 1..ACC_BITS
@@ -39,16 +43,16 @@ module deltamac_requant #(
   parameter int USER_WIDTH = 1,  // sideband carried alongside (>= 1)
   localparam int ACT_W     = $clog2(ACT_BITS + 1) // width of in_act_bits (derived)
 ) (
-  input  logic                         clk,           // clock
-  input  logic                         rst,           // synchronous active-high reset
-  input  logic                         in_valid,      // a neuron's accumulator is presented
-  input  logic signed [ACC_BITS-1:0]   in_acc,        // sum_i w_i * a_i (without bias)
-  input  logic signed [BIAS_BITS-1:0]  in_bias,       // the neuron's bias
-  input  logic [MULT_BITS-1:0]         in_mult,       // unsigned M
-  input  logic [SHIFT_BITS-1:0]        in_shift,      // k >= 1
-  input  logic                         in_out_signed, // 1: clamp to [-2^(b-1), 2^(b-1)-1]; 0: relu to [0, 2^b-1]
-  input  logic [ACT_W-1:0]             in_act_bits,   // b: the neuron's output width, 2..ACT_BITS
-  input  logic [USER_WIDTH-1:0]        in_user,       // sideband, delayed by LATENCY
+  input  wire logic                         clk,           // clock
+  input  wire logic                         rst,           // synchronous active-high reset
+  input  wire logic                         in_valid,      // a neuron's accumulator is presented
+  input  wire logic signed [ACC_BITS-1:0]   in_acc,        // sum_i w_i * a_i (without bias)
+  input  wire logic signed [BIAS_BITS-1:0]  in_bias,       // the neuron's bias
+  input  wire logic [MULT_BITS-1:0]         in_mult,       // unsigned M
+  input  wire logic [SHIFT_BITS-1:0]        in_shift,      // k >= 1
+  input  wire logic                         in_out_signed, // 1: clamp to [-2^(b-1), 2^(b-1)-1]; 0: relu to [0, 2^b-1]
+  input  wire logic [ACT_W-1:0]             in_act_bits,   // b: the neuron's output width, 2..ACT_BITS
+  input  wire logic [USER_WIDTH-1:0]        in_user,       // sideband, delayed by LATENCY
   output logic                         out_valid,     // out_act, out_logit and out_user are valid
   output logic [ACT_BITS-1:0]          out_act,       // requantised activation (bit pattern)
   output logic signed [ACC_BITS-1:0]   out_logit,     // acc + bias (the last layer's logit)
@@ -255,3 +259,5 @@ module deltamac_requant #(
   assign out_user  = user_q[LATENCY*USER_WIDTH-1 -: USER_WIDTH];
 
 endmodule
+
+`resetall

@@ -18,15 +18,19 @@
 // (ARCHITECTURE.md .mem format) is not loaded and stops the run at the first clock edge with
 // $fatal naming the file, the line and the fault (deltamac_memfile_pkg, compiled before this file).
 
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_rom #(
   parameter int WIDTH       = 64,   // word width in bits (>= 1)
   parameter int DEPTH       = 1024, // number of words (>= 1)
   parameter     INIT_FILE   = "",   // $readmemh file (ARCHITECTURE.md .mem format); "" leaves the memory zero (tests only)
   parameter int DISTRIBUTED = 0     // 1: distributed (LUTs), 0: block RAM, see above
 ) (
-  input  logic                                     clk,     // clock
-  input  logic                                     rd_en,   // read strobe
-  input  logic [$clog2(DEPTH > 1 ? DEPTH : 2)-1:0] rd_addr, // word address, sampled with rd_en
+  input  wire logic                                     clk,     // clock
+  input  wire logic                                     rd_en,   // read strobe
+  input  wire logic [$clog2(DEPTH > 1 ? DEPTH : 2)-1:0] rd_addr, // word address, sampled with rd_en
   output logic [WIDTH-1:0]                         rd_data  // word at rd_addr, valid 1 cycle after rd_en; holds otherwise
 );
 
@@ -107,3 +111,5 @@ module deltamac_rom #(
   end
 
 endmodule
+
+`resetall

@@ -17,6 +17,7 @@
 // Configuration comes from the generated package deltamac_net_pkg.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_sequencer #(
@@ -112,7 +113,8 @@ module deltamac_sequencer #(
 
   // Lanes used by the last word of a row of layer l: n_in - (C-1)*P.
   function automatic logic [NUM_LAYERS*32-1:0] last_word_lanes(input int lanes);
-    for (int l = 0; l < NUM_LAYERS; l++) begin
+    int l;
+    for (l = 0; l < NUM_LAYERS; l++) begin
       last_word_lanes[l*32 +: 32] = deltamac_net_pkg::LAYER_N_IN[l*32 +: 32]
                                   - (deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32] - 32'd1) * 32'(lanes);
     end
@@ -122,8 +124,9 @@ module deltamac_sequencer #(
 
   // The most neurons of any layer.
   function automatic logic [31:0] max_n_out(input int num_layers);
+    int l;
     max_n_out = 32'd1;
-    for (int l = 0; l < num_layers; l++) begin
+    for (l = 0; l < num_layers; l++) begin
       if (deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32] > max_n_out) begin
         max_n_out = deltamac_net_pkg::LAYER_N_OUT[l*32 +: 32];
       end

@@ -13,6 +13,7 @@
 // loads while the current one computes, and the result streams out while the next computes.
 
 `resetall
+`timescale 1ns / 1ps
 `default_nettype none
 
 module deltamac_top #(
@@ -97,8 +98,9 @@ module deltamac_top #(
 
   // Depth of a hidden buffer bank: the most words any layer after the first reads.
   function automatic logic [31:0] hidden_words(input int num_layers);
+    int l;
     hidden_words = 32'd1;
-    for (int l = 1; l < num_layers; l++) begin
+    for (l = 1; l < num_layers; l++) begin
       if (deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32] > hidden_words) begin
         hidden_words = deltamac_net_pkg::LAYER_CHUNKS[l*32 +: 32];
       end

@@ -1,11 +1,15 @@
 // deltamac_sync: multi-flop synchroniser for one asynchronous input bit (button, UART line).
 // No reset: the chain settles to the input within STAGES cycles after configuration.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_sync #(
   parameter int STAGES     = 2,    // number of flip-flops in the chain (>= 2)
   parameter bit INIT_VALUE = 1'b0  // configuration value of every flop (1 for an idle-high UART line)
 ) (
-  input  logic clk,     // destination clock
-  input  logic async_i, // asynchronous input
+  input  wire logic clk,     // destination clock
+  input  wire logic async_i, // asynchronous input
   output logic sync_o   // input synchronised to clk, STAGES cycles later
 );
 
@@ -22,3 +26,5 @@ module deltamac_sync #(
   assign sync_o = chain_q[STAGES-1];
 
 endmodule
+
+`resetall

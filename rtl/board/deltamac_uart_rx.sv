@@ -2,15 +2,19 @@
 // Every bit is sampled once in its middle. A received byte is offered on m_axis; the line has
 // no flow control, so a byte that completes while the previous one is still unaccepted is
 // dropped and `overrun` pulses. A stop bit of 0 drops the byte and pulses `frame_error`.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_uart_rx #(
   parameter int CLKS_PER_BIT = 868  // clock cycles per bit: f_clk / baud rate (>= 4)
 ) (
-  input  logic       clk,           // clock
-  input  logic       rst,           // synchronous active-high reset
-  input  logic       rxd,           // serial line, idle high, already synchronised to clk
+  input  wire logic       clk,           // clock
+  input  wire logic       rst,           // synchronous active-high reset
+  input  wire logic       rxd,           // serial line, idle high, already synchronised to clk
   output logic [7:0] m_axis_tdata,  // received byte
   output logic       m_axis_tvalid, // byte available
-  input  logic       m_axis_tready, // byte accepted by the consumer
+  input  wire logic       m_axis_tready, // byte accepted by the consumer
   output logic       frame_error,   // one-cycle pulse: stop bit was 0, byte dropped
   output logic       overrun        // one-cycle pulse: byte dropped, the previous one was not accepted
 );
@@ -122,3 +126,5 @@ module deltamac_uart_rx #(
   assign overrun       = overrun_q;
 
 endmodule
+
+`resetall

@@ -3,6 +3,10 @@
 // frames them (TLAST on the last byte). Each result, the class index, goes back as one byte
 // (an ASCII digit '0'.. when ASCII_RESULT) and is shown on the LEDs. The reset button (or a
 // power-up) re-aligns the byte counter; there is no other framing on the serial line.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_uart_top #(
   parameter int CLKS_PER_BIT   = 868,          // clock cycles per UART bit: 100 MHz / 115200 baud
   parameter bit ASCII_RESULT   = 1'b1,         // 1: send '0' + class (ASCII digit); 0: the class as a raw byte
@@ -11,9 +15,9 @@ module deltamac_uart_top #(
   parameter     BIAS_ROM_FILE  = "bias.mem",   // $readmemh image of the bias ROM
   parameter     MULT_ROM_FILE  = "mult.mem"    // $readmemh image of the multiplier ROM
 ) (
-  input  logic       clk,      // board clock (the period in the board XDC must match CLKS_PER_BIT)
-  input  logic       rst_btn,  // reset button, active high, asynchronous (synchronised here)
-  input  logic       uart_rxd, // serial input from the host, idle high
+  input  wire logic       clk,      // board clock (the period in the board XDC must match CLKS_PER_BIT)
+  input  wire logic       rst_btn,  // reset button, active high, asynchronous (synchronised here)
+  input  wire logic       uart_rxd, // serial input from the host, idle high
   output logic       uart_txd, // serial output to the host, idle high
   output logic [3:0] led,      // class index of the latest result
   output logic       led_busy, // an image is being received, computed or sent
@@ -167,3 +171,5 @@ module deltamac_uart_top #(
   assign unused_status = ^{res_tdata[31:8], res_tlast, status_dropped, status_swallowed, status_images, status_cycles};
 
 endmodule
+
+`resetall

@@ -1,12 +1,16 @@
 // deltamac_uart_tx: UART transmitter, 8 data bits, no parity, 1 stop bit (8N1), LSB first.
 // Accepts one byte on s_axis when idle and shifts out start bit, data, stop bit.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
 module deltamac_uart_tx #(
   parameter int CLKS_PER_BIT = 868  // clock cycles per bit: f_clk / baud rate (>= 2)
 ) (
-  input  logic       clk,           // clock
-  input  logic       rst,           // synchronous active-high reset
-  input  logic [7:0] s_axis_tdata,  // byte to send
-  input  logic       s_axis_tvalid, // byte available
+  input  wire logic       clk,           // clock
+  input  wire logic       rst,           // synchronous active-high reset
+  input  wire logic [7:0] s_axis_tdata,  // byte to send
+  input  wire logic       s_axis_tvalid, // byte available
   output logic       s_axis_tready, // transmitter idle: the byte is taken this cycle
   output logic       txd            // serial line, idle high
 );
@@ -66,3 +70,5 @@ module deltamac_uart_tx #(
   assign txd = txd_q;
 
 endmodule
+
+`resetall
