@@ -2,7 +2,8 @@
 # `make lint` exports small seeded networks into build/lint/<net>/ (one generated package each:
 # fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer, mixed
 # per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top; and
-# deltamac_dataflow_top against dataflow exports; deltamac_lutnet_top against LUT-network exports) plus
+# deltamac_dataflow_top against dataflow exports; deltamac_lutnet_top against LUT-network exports;
+# deltamac_axi_top against two of the shared-lane packages) plus
 # the rtl/lint/*.vlt waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
 LINT_DIR  := build/lint
 LINT_NETS := fr16 plain5 cons12 single mixed7
@@ -12,6 +13,10 @@ LINT_NET_cons12 := --topology 784-24-12-10 --lanes 12 --scheme consecutive --wei
 LINT_NET_single := --topology 64-10 --lanes 3 --scheme fixed_reference --weight-bits 8 --delta-bits 4 --group row
 LINT_NET_mixed7 := --topology 784-32-16-10 --lanes 7 --scheme fixed_reference --delta-bits 4 --group row --activation clamp --bits w8a8,w3a3,w6d3a5
 LINT_RTL   = $(shell $(PY) -m scripts.corefile list --target default --repo-only)
+# the AXI top (deltamac_axi_top: deltamac_top, the generated register block deltamac_regs) against
+# two of those packages
+LINT_AXI_NETS := fr16 mixed7
+LINT_AXI_RTL = $(shell $(PY) -m scripts.corefile list --target axi --repo-only)
 # the dataflow core (deltamac_dataflow_top, ARCHITECTURE.md section 6) against dataflow exports:
 # every lane kind, parallel neurons, mixed precision (plain LUT layer, narrow buffers), one layer
 LINT_DATAFLOW_NETS := dfmixed dfcons dfsingle
@@ -31,11 +36,17 @@ LINT_NET_lutsingle := --features 16 --in-bits 2 --layers 10xF4b2 --classes 10 --
 LINT_LUTNET_RTL = $(shell $(PY) -m scripts.corefile list --target lutnet --repo-only)
 LINT_WAIVE = $(sort $(wildcard rtl/lint/*.vlt))
 
-.PHONY: lint sim
+.PHONY: lint sim regmap
 define rtl_lint_net
 	@echo "[rtl] lint deltamac_top against $(LINT_DIR)/$(1): $(LINT_NET_$(1))"
 	@$(PY) -m model export-random --out $(LINT_DIR)/$(1) $(LINT_NET_$(1)) --calibration random --seed 1 >/dev/null
 	verilator --lint-only -Wall --top-module deltamac_top $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_RTL)
+
+endef
+
+define rtl_lint_axi_net
+	@echo "[rtl] lint deltamac_axi_top against $(LINT_DIR)/$(1)"
+	verilator --lint-only -Wall --top-module deltamac_axi_top $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_AXI_RTL)
 
 endef
 
@@ -56,6 +67,7 @@ endef
 
 lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against several generated packages; fails on any warning
 	$(foreach net,$(LINT_NETS),$(call rtl_lint_net,$(net)))
+	$(foreach net,$(LINT_AXI_NETS),$(call rtl_lint_axi_net,$(net)))
 	$(foreach net,$(LINT_DATAFLOW_NETS),$(call rtl_lint_dataflow_net,$(net)))
 	$(foreach net,$(LINT_LUTNET_NETS),$(call rtl_lint_lutnet_net,$(net)))
 	@echo "[rtl] lint deltamac_mac_array with LUT lanes (3-bit weights, 2-bit activations fed as 3 bits)"
@@ -64,7 +76,10 @@ lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against se
 	@echo "[rtl] lint deltamac_delta_mac_array (fixed_reference deltas multiplied in LUT lanes)"
 	verilator --lint-only -Wall --top-module deltamac_delta_mac_array \
 	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv rtl/deltamac_delta_mac_array.sv
-	@echo "[rtl] lint clean ($(words $(LINT_NETS)) shared-lane, $(words $(LINT_DATAFLOW_NETS)) dataflow and $(words $(LINT_LUTNET_NETS)) LUT-network packages, LUT lanes, delta-domain lanes)"
+	@echo "[rtl] lint clean ($(words $(LINT_NETS)) shared-lane ($(words $(LINT_AXI_NETS)) also behind the AXI top), $(words $(LINT_DATAFLOW_NETS)) dataflow and $(words $(LINT_LUTNET_NETS)) LUT-network packages, LUT lanes, delta-domain lanes)"
+
+regmap: setup ## regenerate rtl/deltamac_regs.sv, sw/deltamac_regs.h and docs/regmap.md from the table in model/regmap.py
+	$(PY) -m model.regmap
 
 sim: setup ## all cocotb testbenches in sim/ (Icarus, pytest -n $(JOBS); WAVES=1 for FST waveforms)
 	@echo "[rtl] cocotb testbenches: pytest -n $(JOBS) sim"

@@ -140,14 +140,7 @@ class TB:
     """Clock, reset, AXI-Stream source/sink, golden results and status monitors."""
 
     def __init__(self, dut):
-        self.dut = dut
-        self.net, self.manifest = load_export(os.environ["DELTAMAC_NET"])
-        self.rng = random.Random(os.environ["DELTAMAC_CONFIG"])
-        self.in_pixels = self.manifest["topology"][0]
-        self.fashion = self.in_pixels == 784  # 784-pixel networks get real FashionMNIST test images
-        self.out_logits = int(dut.OUT_LOGITS.value)
-        self.ppb = int(dut.PIXELS_PER_BEAT.value)  # pixels per s_axis beat: frames are whole beats
-        self.image_beats = self.in_pixels // self.ppb
+        self.load_network(dut)
         cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, dut.rst, byte_size=32)
@@ -156,6 +149,18 @@ class TB:
         self.frame_errors = 0
         self.result_cycles: list[int] = []
         cocotb.start_soon(self._monitor())
+
+    def load_network(self, dut) -> None:
+        """The exported network (DELTAMAC_NET), a random generator seeded by the configuration's
+        name and the image format; also used by the benches of the tops around deltamac_top."""
+        self.dut = dut
+        self.net, self.manifest = load_export(os.environ["DELTAMAC_NET"])
+        self.rng = random.Random(os.environ["DELTAMAC_CONFIG"])
+        self.in_pixels = self.manifest["topology"][0]
+        self.fashion = self.in_pixels == 784  # 784-pixel networks get real FashionMNIST test images
+        self.out_logits = int(dut.OUT_LOGITS.value)
+        self.ppb = int(dut.PIXELS_PER_BEAT.value)  # pixels per s_axis beat: frames are whole beats
+        self.image_beats = self.in_pixels // self.ppb
 
     async def _monitor(self):
         """Count status_frame_error pulses and record status_cycles at each result's last beat."""

@@ -94,17 +94,18 @@ def test_tcl_is_complete(script: Path, tmp_path: Path) -> None:
 
 def test_core_lists_every_rtl_file() -> None:
     """deltamac.core is the file list: it names each rtl/ and rtl/board/ file exactly once (rtl/
-    in four filesets: the shared primitives, and each architecture's own files, its top last)."""
+    in five filesets: the shared primitives, each architecture's own files and the AXI top's, the top last)."""
     core = load_core()
-    for filesets, folder in ((("rtl", "overlay", "dataflow", "lutnet"), REPO / "rtl"), (("board",), REPO / "rtl" / "board")):
+    for filesets, folder in ((("rtl", "overlay", "axi", "dataflow", "lutnet"), REPO / "rtl"), (("board",), REPO / "rtl" / "board")):
         listed = [name for fileset in filesets for name in core["filesets"][fileset]["files"]]
         assert len(listed) == len(set(listed))
         on_disk = sorted(str(p.relative_to(REPO)) for p in folder.glob("*.sv"))
         assert sorted(listed) == on_disk, f"filesets {filesets} differ from {folder}"
     assert core["filesets"]["overlay"]["files"][-1] == "rtl/deltamac_top.sv", "the top comes last"
+    assert core["filesets"]["axi"]["files"][-1] == "rtl/deltamac_axi_top.sv", "the top comes last"
     assert core["filesets"]["dataflow"]["files"][-1] == "rtl/deltamac_dataflow_top.sv", "the top comes last"
     assert core["filesets"]["lutnet"]["files"][-1] == "rtl/deltamac_lutnet_top.sv", "the top comes last"
-    for name in ("default", "synth", "board"):
+    for name in ("default", "synth", "board", "axi"):
         assert core["targets"][name]["tools"]["vivado"]["part"] == PART
 
 
