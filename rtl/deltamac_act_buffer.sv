@@ -21,7 +21,8 @@
 //   readable from that cycle on).
 // Read side: one word per cycle. The request comes one cycle ahead (`rd_*_next`) and is
 // registered here, so the read happens in the next cycle and `rd_data` is valid two cycles after
-// `rd_en_next`. Distributed RAM gets one address register per lane (kept apart by `keep`), so
+// `rd_en_next`; READ_LATENCY = 3 registers the request once more first (a block RAM's address
+// then comes from flip-flops, not from the reader's logic across the chip). Distributed RAM gets one address register per lane (kept apart by `keep`), so
 // that no single flip-flop drives the address of every LUT RAM of the word; block RAM reads at
 // the request and holds the word in its output register (RAMB18 DO_REG, DP16KD OUTREG), so that
 // no block RAM clock-to-out stands in front of the logic that uses rd_data.
@@ -44,6 +45,9 @@ module deltamac_act_buffer #(
     parameter int DISTRIBUTED = 0,
     // activations per write (wr_data carries WR_ELEMS of them; LANES must be a multiple of it)
     parameter int WR_ELEMS    = 1,
+    // cycles from rd_en_next to rd_data: 2, or 3 (the request registered once more, so that the
+    // memory's address comes straight from a flip-flop that can sit next to it)
+    parameter int READ_LATENCY = 2,
     // word address width inside a bank (derived)
     localparam int ADDR_W     = $clog2(DEPTH > 1 ? DEPTH : 2)
 ) (
@@ -71,12 +75,12 @@ module deltamac_act_buffer #(
     input  wire logic                                   rd_bank_next,
     // word address inside the bank to read in the next cycle
     input  wire logic [ADDR_W-1:0]                      rd_addr_next,
-    // word read, two cycles after rd_en_next
+    // word read, READ_LATENCY cycles after rd_en_next
     output logic      [LANES*ACT_BITS-1:0]              rd_data
 );
 
   // Cycles from an activation's wr_valid to the first cycle in which a read (the cycle after
-  // rd_en_next) returns it.
+  // rd_en_next, READ_LATENCY 2) returns it.
   localparam int WRITE_LATENCY = 3;
   localparam int WORD_W = LANES * ACT_BITS;
   localparam int WR_W   = (WR_ELEMS >= 1 ? WR_ELEMS : 1) * ACT_BITS;  // bits per write
@@ -89,6 +93,9 @@ module deltamac_act_buffer #(
   end
   if (DISTRIBUTED != 0 && DISTRIBUTED != 1) begin : gen_check_style
     initial $fatal(1, "deltamac_act_buffer: DISTRIBUTED must be 0 (block RAM) or 1 (distributed RAM), got %0d", DISTRIBUTED);
+  end
+  if (READ_LATENCY != 2 && READ_LATENCY != 3) begin : gen_check_read_latency
+    initial $fatal(1, "deltamac_act_buffer: READ_LATENCY must be 2 or 3, got %0d", READ_LATENCY);
   end
   if (WR_ELEMS < 1 || LANES % (WR_ELEMS >= 1 ? WR_ELEMS : 1) != 0) begin : gen_check_elems
     initial $fatal(1, "deltamac_act_buffer: LANES (%0d) must be a multiple of WR_ELEMS (%0d, activations per write, >= 1)",
@@ -194,6 +201,34 @@ module deltamac_act_buffer #(
 `endif
 
   // ---------------------------------------------------------------------------------------------
+  // Read request as the memory takes it: rd_*_next, or (READ_LATENCY 3) one cycle later.
+  logic              req_en;
+  logic              req_bank;
+  logic [ADDR_W-1:0] req_addr;
+
+  deltamac_delay #(
+      .WIDTH(1),
+      .DEPTH(READ_LATENCY - 2),
+      .RESET(1)
+  ) u_req_en (
+      .clk      (clk),
+      .rst      (rst),
+      .in_value (rd_en_next),
+      .out_value(req_en)
+  );
+
+  deltamac_delay #(
+      .WIDTH(ADDR_W + 1),
+      .DEPTH(READ_LATENCY - 2),
+      .RESET(0)
+  ) u_req_addr (
+      .clk      (clk),
+      .rst      (rst),
+      .in_value ({rd_bank_next, rd_addr_next}),
+      .out_value({req_bank, req_addr})
+  );
+
+  // ---------------------------------------------------------------------------------------------
   // Stage 3: memory write; registered read.
   if (DISTRIBUTED != 0) begin : gen_distributed
     for (genvar p = 0; p < LANES; p++) begin : gen_lane_mem
@@ -208,9 +243,9 @@ module deltamac_act_buffer #(
         if (rst) begin
           rd_en_q <= 1'b0;
         end else begin
-          rd_en_q <= rd_en_next;
+          rd_en_q <= req_en;
         end
-        rd_addr_q <= {rd_bank_next, rd_addr_next};
+        rd_addr_q <= {req_bank, req_addr};
       end
 
       always_ff @(posedge clk) begin
@@ -234,7 +269,7 @@ module deltamac_act_buffer #(
       if (rst) begin
         rd_en_q <= 1'b0;
       end else begin
-        rd_en_q <= rd_en_next;
+        rd_en_q <= req_en;
       end
     end
 
@@ -244,7 +279,7 @@ module deltamac_act_buffer #(
       end
       // Read every cycle: the request's enable (a start decision of the reader) stays out of the
       // block RAM's enable; rd_data takes only the requested words.
-      rd_word_q <= mem[{rd_bank_next, rd_addr_next}];
+      rd_word_q <= mem[{req_bank, req_addr}];
       if (rd_en_q) begin
         rd_data <= rd_word_q;
       end

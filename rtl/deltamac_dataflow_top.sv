@@ -25,6 +25,8 @@ module deltamac_dataflow_top #(
     parameter int RESYNC_IDLE_CYCLES = 0,
     // a ROM costing at most this many LUT6 as distributed memory is distributed, else block RAM
     parameter int DIST_MAX_LUTS      = 128,
+    // an activation buffer of at most this many words (both banks) is distributed RAM (as in deltamac_top), else block RAM
+    parameter int DIST_MAX_WORDS     = 128,
     // directory of the ROM images l<l>_{delta,ref,bias,mult}.mem (the export directory; no trailing /)
     parameter     ROM_DIR            = "."
 ) (
@@ -76,9 +78,6 @@ module deltamac_dataflow_top #(
   localparam int NUM_CLASSES = deltamac_net_pkg::NUM_CLASSES;
   localparam int LAST        = NUM_LAYERS - 1;
 
-  // Activation buffers of up to DIST_MAX_WORDS words (both banks) are distributed RAM (as in deltamac_top).
-  localparam int DIST_MAX_WORDS = 128;
-
   // One 32-bit field of a per-layer table.
   function automatic int field(input logic [NUM_LAYERS*32-1:0] table_v, input int l);
     field = table_v[l*32 +: 32];
@@ -126,6 +125,11 @@ module deltamac_dataflow_top #(
     localparam int CHUNKS  = (N_IN + LANES - 1) / LANES;
     localparam int AW      = $clog2(CHUNKS > 1 ? CHUNKS : 2);
     localparam logic [7:0] DIGIT = 8'd48 + 8'(l);  // ASCII digit of the ROM file names
+    // Both banks of the engine's input buffer in distributed RAM, else block RAM; a block RAM's
+    // read request is registered once more (READ_LATENCY 3), so that its address comes from
+    // flip-flops beside it and not from the engine's counters, which may sit far away.
+    localparam int DIST         = 2 * 2**AW <= DIST_MAX_WORDS ? 1 : 0;
+    localparam int READ_LATENCY = DIST != 0 ? 2 : 3;
 
     if (field(deltamac_net_pkg::LAYER_CHUNKS, l) != CHUNKS) begin : gen_check_chunks
       initial $fatal(1, "deltamac_dataflow_top: layer %0d: LAYER_CHUNKS %0d is not ceil(%0d / %0d)",
@@ -142,12 +146,12 @@ module deltamac_dataflow_top #(
     logic [LANES*IN_BITS-1:0] rd_data;
 
     if (l == 0) begin : gen_input
-      localparam int DIST = 2 * 2**AW <= DIST_MAX_WORDS ? 1 : 0;
       deltamac_input_stage #(
           .LANES             (LANES),
           .IN_PIXELS         (IN_PIXELS),
           .DISTRIBUTED       (DIST),
           .PIXELS_PER_BEAT   (PIXELS_PER_BEAT),
+          .READ_LATENCY      (READ_LATENCY),
           .SOI_TUSER         (SOI_TUSER),
           .RESYNC_IDLE_CYCLES(RESYNC_IDLE_CYCLES)
       ) u_input (
@@ -170,7 +174,6 @@ module deltamac_dataflow_top #(
       );
       assign bank_busy[0] = 1'b0;  // the input stage's slots count in in_busy
     end else begin : gen_buffer
-      localparam int DIST = 2 * 2**AW <= DIST_MAX_WORDS ? 1 : 0;
       logic wr_done, read_bank;
 
       deltamac_pingpong #(
@@ -189,10 +192,11 @@ module deltamac_dataflow_top #(
       );
 
       deltamac_act_buffer #(
-          .LANES      (LANES),
-          .ACT_BITS   (IN_BITS),
-          .DEPTH      (CHUNKS),
-          .DISTRIBUTED(DIST)
+          .LANES       (LANES),
+          .ACT_BITS    (IN_BITS),
+          .DEPTH       (CHUNKS),
+          .DISTRIBUTED (DIST),
+          .READ_LATENCY(READ_LATENCY)
       ) u_buffer (
           .clk         (clk),
           .rst         (rst),
@@ -236,7 +240,8 @@ module deltamac_dataflow_top #(
         .DELTA_ROM_FILE({ROM_DIR, "/l", DIGIT, "_delta.mem"}),
         .REF_ROM_FILE  ({ROM_DIR, "/l", DIGIT, "_ref.mem"}),
         .BIAS_ROM_FILE ({ROM_DIR, "/l", DIGIT, "_bias.mem"}),
-        .MULT_ROM_FILE ({ROM_DIR, "/l", DIGIT, "_mult.mem"})
+        .MULT_ROM_FILE ({ROM_DIR, "/l", DIGIT, "_mult.mem"}),
+        .IN_LATENCY    (READ_LATENCY)
     ) u_engine (
         .clk            (clk),
         .rst            (rst),

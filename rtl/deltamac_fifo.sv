@@ -43,7 +43,7 @@ module deltamac_fifo #(
 
   logic [WIDTH-1:0] mem [DEPTH];
   logic [PTR_W-1:0] wr_ptr_q, rd_ptr_q;
-  logic [PTR_W:0]   count_q;
+  logic [PTR_W:0]   count_q = '0;  // power-up value = reset value: out_valid defined before the first clock
 
   always_ff @(posedge clk) begin
     if (wr) begin

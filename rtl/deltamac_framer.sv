@@ -91,9 +91,11 @@ module deltamac_framer #(
 
   // While discarding, pix_q counts the discarded beats modulo BEATS (swallowed images).
   logic [PIX_W-1:0] pix_q, pix_d;         // index of the next beat of the image
-  logic             first_q, first_d;     // pix_q == 0
-  logic             last_q, last_d;       // pix_q == BEATS - 1
-  logic             discard_q, discard_d; // discarding beats up to the next TLAST (or resync)
+  // first_q, last_q and discard_q (behind TREADY) start at their reset values, as the FPGA's
+  // configuration loads them, so that TREADY is defined before the first clock edge under reset.
+  logic             first_q = 1'b1, first_d;      // pix_q == 0
+  logic             last_q = BEATS == 1, last_d;  // pix_q == BEATS - 1
+  logic             discard_q = 1'b0, discard_d;  // discarding beats up to the next TLAST (or resync)
   logic [15:0]      dropped_q, dropped_d;
   logic             error_q, error_d;
   logic [15:0]      swallowed_q, swallowed_d;

@@ -44,6 +44,8 @@ module deltamac_input_stage #(
     parameter int RESYNC_IDLE_CYCLES = 0,
     // pixels per AXI4-Stream beat: 1, 2, 4 or 8 (IN_PIXELS and LANES multiples of it)
     parameter int PIXELS_PER_BEAT = 1,
+    // cycles from rd_en_next to rd_data, 2 or 3 (deltamac_act_buffer's READ_LATENCY)
+    parameter int READ_LATENCY = 2,
     // buffer words per image (derived)
     localparam int WORDS    = (IN_PIXELS + LANES - 1) / LANES,
     // buffer word address width (derived)
@@ -73,7 +75,7 @@ module deltamac_input_stage #(
     input  wire logic                      rd_en_next,
     // buffer word address to read in the next cycle
     input  wire logic [ADDR_W-1:0]       rd_addr_next,
-    // buffer word, two cycles after rd_en_next (lane p = pixel rd_addr_next*LANES+p)
+    // buffer word, READ_LATENCY cycles after rd_en_next (lane p = pixel rd_addr_next*LANES+p)
     output logic      [LANES*8-1:0]        rd_data,
 
     // an image is being received or waits in a slot
@@ -111,9 +113,11 @@ module deltamac_input_stage #(
   end
   // SOI_TUSER and RESYNC_IDLE_CYCLES are checked by u_framer (with this module's name).
 
-  logic [1:0]       full_q, full_d;       // slot holds a complete image (written or being written)
+  // Power-up values (= the reset values, as the FPGA's configuration loads them) on the registers
+  // behind s_axis_tready, so that it is defined before the first clock edge under reset.
+  logic [1:0]       full_q = '0, full_d;  // slot holds a complete image (written or being written)
   logic [1:0]       ready_q, ready_d;     // slot's image is in the buffer (readable)
-  logic             wr_slot_q, wr_slot_d; // slot being filled
+  logic             wr_slot_q = 1'b0, wr_slot_d; // slot being filled
   logic             done_slot_q, done_slot_d; // slot of the next image the buffer reports written
   logic             rd_slot_q, rd_slot_d; // slot read by the sequencer
   logic             img_valid_q, img_valid_d;  // (ready_q & rd_sel) != 0, registered from the next state
@@ -209,11 +213,12 @@ module deltamac_input_stage #(
   // the next image restarts with wr_first), so wr_done reports exactly the full slots, in order.
   // A beat is one write of PIXELS_PER_BEAT pixels (LANES is a multiple of it).
   deltamac_act_buffer #(
-      .LANES      (LANES),
-      .ACT_BITS   (8),
-      .DEPTH      (WORDS),
-      .DISTRIBUTED(DISTRIBUTED),
-      .WR_ELEMS   (PPB)
+      .LANES       (LANES),
+      .ACT_BITS    (8),
+      .DEPTH       (WORDS),
+      .DISTRIBUTED (DISTRIBUTED),
+      .WR_ELEMS    (PPB),
+      .READ_LATENCY(READ_LATENCY)
   ) u_buffer (
       .clk         (clk),
       .rst         (rst),

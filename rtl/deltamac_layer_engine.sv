@@ -13,7 +13,8 @@
 // bias / multiplier ROMs and the layer's deltamac_requant, whose outputs leave in neuron order.
 //
 // Pipeline (t = a word's issue cycle): activation read requested at t-1 (in_rd_*_next), ROM
-// reads at t, both words at t+1 (stage 1: lanes masked and extended), decoder + MAC array (or
+// reads at t + IN_LATENCY - 2 (the ROM address and the word's tags wait for the activation word
+// when IN_LATENCY is 3), both words at t + IN_LATENCY - 1 (stage 1: lanes masked and extended), decoder + MAC array (or
 // delta MAC array), serialiser, with shared references the reference term (+2), bias /
 // multiplier ROM read (+1), requant (+10; the last layer: + bias, +1) -> out_*.
 //
@@ -76,6 +77,8 @@ module deltamac_layer_engine #(
     parameter     BIAS_ROM_FILE  = "",
     // $readmemh image of the multiplier ROM (unused when LAST_LAYER = 1)
     parameter     MULT_ROM_FILE  = "",
+    // cycles from in_rd_en_next to in_rd_data, 2 or 3 (the input buffer's READ_LATENCY)
+    parameter int IN_LATENCY     = 2,
     // words per row, C (derived)
     localparam int CHUNKS       = (N_IN + LANES - 1) / LANES,
     // input buffer word address width (derived)
@@ -94,7 +97,7 @@ module deltamac_layer_engine #(
     output logic                             in_rd_en_next,
     // input buffer word address to read in the next cycle
     output logic      [CHUNK_AW-1:0]         in_rd_addr_next,
-    // input buffer word, two cycles after in_rd_en_next (lane p at [p*IN_BITS +: IN_BITS])
+    // input buffer word, IN_LATENCY cycles after in_rd_en_next (lane p at [p*IN_BITS +: IN_BITS])
     input  wire logic [LANES*IN_BITS-1:0]    in_rd_data,
 
     // the output may be claimed (next buffer's bank free, or the output stage ready)
@@ -168,6 +171,9 @@ module deltamac_layer_engine #(
     initial $fatal(1, "deltamac_layer_engine: IN_BITS (%0d) and OUT_ACT_BITS (%0d) must be in 2..ACT_BITS (%0d)",
                    IN_BITS, OUT_ACT_BITS, ACT_BITS);
   end
+  if (IN_LATENCY != 2 && IN_LATENCY != 3) begin : gen_check_in_latency
+    initial $fatal(1, "deltamac_layer_engine: IN_LATENCY must be 2 or 3, got %0d", IN_LATENCY);
+  end
   if (DELTA_SHIFT < 0 || DELTA_SHIFT > 15 || (LAST_LAYER == 0 && (REQ_SHIFT < 1 || REQ_SHIFT > 62))) begin : gen_check_shifts
     initial $fatal(1, "deltamac_layer_engine: DELTA_SHIFT (%0d) must be in 0..15 and REQ_SHIFT (%0d) in 1..62 for a hidden layer",
                    DELTA_SHIFT, REQ_SHIFT);
@@ -231,6 +237,40 @@ module deltamac_layer_engine #(
   assign busy            = running_q;
 
   // ---------------------------------------------------------------------------------------------
+  // The issued word as the ROMs read it: IN_LATENCY - 2 cycles after its issue, so that the ROM
+  // words and the activation word arrive together.
+  localparam int WAIT_W = DELTA_AW + REF_AW + 6;  // addresses and six tags
+
+  logic                rd_running;
+  logic [DELTA_AW-1:0] rd_delta_addr;
+  logic [REF_AW-1:0]   rd_ref_addr;
+  logic                rd_group_start, rd_first, rd_last, rd_group_first, rd_group_last, rd_bank;
+
+  deltamac_delay #(
+      .WIDTH(1),
+      .DEPTH(IN_LATENCY - 2),
+      .RESET(1)
+  ) u_wait_valid (
+      .clk      (clk),
+      .rst      (rst),
+      .in_value (running_q),
+      .out_value(rd_running)
+  );
+
+  deltamac_delay #(
+      .WIDTH(WAIT_W),
+      .DEPTH(IN_LATENCY - 2),
+      .RESET(0)
+  ) u_wait_word (
+      .clk      (clk),
+      .rst      (rst),
+      .in_value ({delta_addr_q, ref_addr_q, gword_q == '0, chunk_q == '0, last_chunk, group_q == '0, last_group,
+                  bank_q}),
+      .out_value({rd_delta_addr, rd_ref_addr, rd_group_start, rd_first, rd_last, rd_group_first, rd_group_last,
+                  rd_bank})
+  );
+
+  // ---------------------------------------------------------------------------------------------
   // ROMs of the layer and stage 1 (the words of the issued word, tags delayed to match).
   logic [WORD_W-1:0]              delta_word;
   logic [NEURONS*WEIGHT_BITS-1:0] ref_word;
@@ -242,8 +282,8 @@ module deltamac_layer_engine #(
       .DISTRIBUTED(distributed(WORD_W, DELTA_DEPTH))
   ) u_delta_rom (
       .clk    (clk),
-      .rd_en  (running_q),
-      .rd_addr(delta_addr_q),
+      .rd_en  (rd_running),
+      .rd_addr(rd_delta_addr),
       .rd_data(delta_word)
   );
 
@@ -255,13 +295,13 @@ module deltamac_layer_engine #(
         .DISTRIBUTED(distributed(NEURONS * WEIGHT_BITS, REF_DEPTH))
     ) u_ref_rom (
         .clk    (clk),
-        .rd_en  (running_q),
-        .rd_addr(ref_addr_q),
+        .rd_en  (rd_running),
+        .rd_addr(rd_ref_addr),
         .rd_data(ref_word)
     );
   end else begin : gen_no_ref_rom
     logic unused_ref_addr;  // plain: no reference ROM
-    assign unused_ref_addr = ^ref_addr_q;
+    assign unused_ref_addr = ^rd_ref_addr;
     assign ref_word = '0;
   end
 
@@ -271,14 +311,14 @@ module deltamac_layer_engine #(
     if (rst) begin
       s1_valid_q <= 1'b0;
     end else begin
-      s1_valid_q <= running_q;
+      s1_valid_q <= rd_running;
     end
-    s1_group_start_q <= gword_q == '0;
-    s1_first_q       <= chunk_q == '0;
-    s1_last_q        <= last_chunk;
-    s1_group_first_q <= group_q == '0;
-    s1_group_last_q  <= last_group;
-    s1_bank_q        <= bank_q;
+    s1_group_start_q <= rd_group_start;
+    s1_first_q       <= rd_first;
+    s1_last_q        <= rd_last;
+    s1_group_first_q <= rd_group_first;
+    s1_group_last_q  <= rd_group_last;
+    s1_bank_q        <= rd_bank;
   end
 
   // Lane activations sign- or zero-extended to MAC_ACT_W bits; the padded lanes of a row's last

@@ -165,7 +165,7 @@ module deltamac_lutnet_top #(
   logic unused_first, discard, at_first, discarding, end_possible;
   logic                result_taken;                       // m_axis handshake
   logic [CREDIT_W-1:0] outstanding_q, outstanding_d;       // images in the pipeline or the FIFO
-  logic                credit_q;                           // outstanding_q < CAPACITY
+  logic                credit_q = 1'b1;                    // outstanding_q < CAPACITY (power-up = reset value)
 
   deltamac_framer #(
       .BEATS             (BEATS),

@@ -81,8 +81,10 @@ module deltamac_output_stage #(
   logic [CLASS_W-1:0]         best_q, best_d;        // its index
   logic [CLASS_W-1:0]         idx_q, idx_d;          // index of the next logit
   // send slot
-  logic                       send_q, send_d;        // beats being sent
-  logic [BEAT_W-1:0]          beat_q, beat_d;        // beat index being sent
+  // send_q and beat_q (m_axis_tvalid, m_axis_tlast) start at their reset values, as the FPGA's
+  // configuration loads them: the outputs are defined before the first clock edge under reset.
+  logic                       send_q = 1'b0, send_d; // beats being sent
+  logic [BEAT_W-1:0]          beat_q = '0, beat_d;   // beat index being sent
   logic [CLASS_W-1:0]         class_q, class_d;      // class index of the result being sent
   logic [31:0]                images_q, images_d;
   logic                       images_full_q, images_full_d; // the count passed 2**32-1: images reads all ones

@@ -58,7 +58,7 @@ class Proof:
         return (*self.rtl, f"formal/{self.wrapper}.sv")
 
 
-INPUT_RTL = ("rtl/deltamac_act_buffer.sv", "rtl/deltamac_framer.sv", "rtl/deltamac_input_stage.sv")
+INPUT_RTL = ("rtl/deltamac_delay.sv", "rtl/deltamac_act_buffer.sv", "rtl/deltamac_framer.sv", "rtl/deltamac_input_stage.sv")
 OUTPUT_RTL = ("rtl/deltamac_output_stage.sv",)
 # deltamac_top: the RTL of deltamac.core, in its order (package from the export, added by run_proof)
 TOP_RTL = tuple(str(path.relative_to(REPO)) for path in resolve_target("default").sources if path.is_relative_to(REPO / "rtl"))

@@ -8,7 +8,8 @@ read back word by word. With WR_ELEMS > 1 each write carries WR_ELEMS consecutiv
 padded with random values in its last write (they land in padded lanes, which are don't-care). Every word holding an activation of the latest vector written to a bank must hold it
 in lane index % LANES (lanes past the end of the vector are don't-care: the sequencer masks them).
 A vector written to one bank must leave the other bank untouched. The read-back starts in the
-cycle `wr_done` pulses, WRITE_LATENCY cycles after the `wr_last` beat (and only then).
+cycle `wr_done` pulses, WRITE_LATENCY cycles after the `wr_last` beat (and only then); a word
+requested with `rd_en_next` is checked READ_LATENCY (2 or 3) cycles later.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ async def test_vectors(dut):
     lanes, depth, bits = int(dut.LANES.value), int(dut.DEPTH.value), int(dut.ACT_BITS.value)
     elems = int(dut.WR_ELEMS.value)
     write_latency = int(dut.WRITE_LATENCY.value)
+    read_latency = int(dut.READ_LATENCY.value)
     rng = random.Random(lanes * 100 + depth + 10000 * (elems - 1))
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     for name in ("wr_valid", "wr_first", "wr_last", "wr_bank", "wr_data", "rd_en_next", "rd_bank_next", "rd_addr_next"):
@@ -69,7 +71,7 @@ async def test_vectors(dut):
                 dut.rd_addr_next.value = word
                 await FallingEdge(dut.clk)  # the request is registered
                 dut.rd_en_next.value = 0
-                await FallingEdge(dut.clk)  # the word is read
+                await ClockCycles(dut.clk, read_latency - 1, rising=False)  # the word is read (and registered)
                 # lanes past the vector's end may never have been written (X): only its lanes are read
                 text = str(dut.rd_data.value)  # MSB first
                 for lane, value in enumerate(check_vector[word * lanes : (word + 1) * lanes]):
@@ -79,13 +81,18 @@ async def test_vectors(dut):
                     assert got == value, f"bank {check_bank} word {word} lane {lane}: {got}, expected {value}"
 
 
-@pytest.mark.parametrize("lanes,depth,distributed", [(1, 5, 0), (3, 4, 0), (16, 3, 0), (16, 3, 1)])
-def test_deltamac_act_buffer(lanes, depth, distributed):
+SOURCES = rtl("deltamac_delay.sv", "deltamac_act_buffer.sv")
+
+
+@pytest.mark.parametrize("lanes,depth,distributed,read_latency",
+                         [(1, 5, 0, 2), (3, 4, 0, 2), (16, 3, 0, 2), (16, 3, 1, 2), (3, 4, 0, 3), (16, 3, 1, 3)])
+def test_deltamac_act_buffer(lanes, depth, distributed, read_latency):
     run_cocotb(
         "deltamac_act_buffer",
-        rtl("deltamac_act_buffer.sv"),
+        SOURCES,
         test_file=__file__,
-        parameters={"LANES": lanes, "DEPTH": depth, "ACT_BITS": 8, "DISTRIBUTED": distributed},
+        parameters={"LANES": lanes, "DEPTH": depth, "ACT_BITS": 8, "DISTRIBUTED": distributed,
+                    "READ_LATENCY": read_latency},
     )
 
 
@@ -99,7 +106,7 @@ def test_deltamac_act_buffer(lanes, depth, distributed):
 def test_deltamac_act_buffer_wide(lanes, depth, distributed, wr_elems, bits):
     run_cocotb(
         "deltamac_act_buffer",
-        rtl("deltamac_act_buffer.sv"),
+        SOURCES,
         test_file=__file__,
         parameters={"LANES": lanes, "DEPTH": depth, "ACT_BITS": bits, "DISTRIBUTED": distributed, "WR_ELEMS": wr_elems},
     )
@@ -108,7 +115,8 @@ def test_deltamac_act_buffer_wide(lanes, depth, distributed, wr_elems, bits):
 @pytest.mark.parametrize(
     "parameters,message",
     [({"LANES": 6, "WR_ELEMS": 4}, "LANES (6) must be a multiple of WR_ELEMS (4, activations per write"),
-     ({"LANES": 4, "WR_ELEMS": 0}, "LANES (4) must be a multiple of WR_ELEMS (0, activations per write, >= 1)")],
+     ({"LANES": 4, "WR_ELEMS": 0}, "LANES (4) must be a multiple of WR_ELEMS (0, activations per write, >= 1)"),
+     ({"READ_LATENCY": 4}, "READ_LATENCY must be 2 or 3, got 4")],
 )
-def test_illegal_wr_elems(parameters, message, tmp_path):
-    expect_elaboration_failure("deltamac_act_buffer", rtl("deltamac_act_buffer.sv"), parameters, [message], tmp_path)
+def test_illegal_parameters(parameters, message, tmp_path):
+    expect_elaboration_failure("deltamac_act_buffer", SOURCES, parameters, [message], tmp_path)

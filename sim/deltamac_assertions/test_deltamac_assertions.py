@@ -189,7 +189,7 @@ class Case:
 
 
 OUT = ("deltamac_axis_check.sv", "deltamac_output_stage.sv")
-IN = ("deltamac_axis_check.sv", "deltamac_act_buffer.sv", "deltamac_framer.sv", "deltamac_input_stage.sv")
+IN = ("deltamac_axis_check.sv", "deltamac_delay.sv", "deltamac_act_buffer.sv", "deltamac_framer.sv", "deltamac_input_stage.sv")
 
 CASES = {
     # --- deltamac_axis_check on the core's result master (broken copies of the output stage)
@@ -232,7 +232,7 @@ CASES = {
     ),
     # --- deltamac_act_buffer (DEPTH 4: a power of two, the address alone would wrap unnoticed)
     "buffer_write_past_depth": Case(
-        ("deltamac_act_buffer.sv",),
+        ("deltamac_delay.sv", "deltamac_act_buffer.sv"),
         bench(buffer_ports(4), "", """
     for (int i = 0; i < 9; i++) begin
       wr_valid = 1'b1;
@@ -246,7 +246,7 @@ CASES = {
         "deltamac_act_buffer: write of word 4, a bank has DEPTH = 4 words (vector too long)",
     ),
     "buffer_read_past_depth": Case(
-        ("deltamac_act_buffer.sv",),
+        ("deltamac_delay.sv", "deltamac_act_buffer.sv"),
         bench(buffer_ports(3), "", "    expect_at(0);\n    rd_en_next = 1'b1;\n    rd_addr_next = 2'd3;\n    tick;\n    rd_en_next = 1'b0;"),
         "deltamac_act_buffer: read of word 3, a bank has DEPTH = 3 words",
     ),

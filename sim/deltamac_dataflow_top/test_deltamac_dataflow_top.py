@@ -20,6 +20,7 @@ from model.formats import Scheme
 from scripts.corefile import require_files, resolve_target
 from sim.deltamac_top.test_deltamac_top import config_network, expect_illegal_package
 from sim.deltamac_top.test_deltamac_top import (  # noqa: F401  (cocotb runs these tests on this top)
+    test_handshake_defined_at_power_up,
     test_back_to_back,
     test_idle_and_backpressure,
     test_reset_mid_image,
@@ -47,6 +48,7 @@ class NetConfig:
     group: int | None = None
     seed: int = 1
     bits: str | None = None  # per-layer precision spec; None: uniform, 8-bit activations
+    dist_max_words: int = 128  # DIST_MAX_WORDS: 0 puts every activation buffer in block RAM (READ_LATENCY 3)
 
 
 CONFIGS = {
@@ -65,9 +67,10 @@ CONFIGS = {
         (784, 48, 16, 10), Scheme.CONSECUTIVE, 8, 4, "16x3:dsp,8x2:dsp,4", 0, 8, ("clamp", "relu"), group=16, seed=13
     ),
     # delta lanes on several reference groups per row (G = 16: a delta MAC array per neuron, not
-    # the shared activation sum), delta shift
+    # the shared activation sum), delta shift; every activation buffer in block RAM (READ_LATENCY 3)
     "fr_g16_784_32_10_delta": NetConfig(
-        (784, 32, 10), Scheme.FIXED_REFERENCE, 8, 3, "16x4:delta,8x2:delta", 0, delta_shift=(1, 0), group=16, seed=15
+        (784, 32, 10), Scheme.FIXED_REFERENCE, 8, 3, "16x4:delta,8x2:delta", 0, delta_shift=(1, 0), group=16, seed=15,
+        dist_max_words=0,
     ),
     # plain weights, one layer, P = 5 (padded last word), 2 neurons: images go straight to the output stage
     "plain_64_10": NetConfig((64, 10), Scheme.PLAIN, 6, 6, "5x2:lut", 1, seed=14),
@@ -91,8 +94,8 @@ def sources(net_dir: Path) -> list[Path]:
     return list(target.sources)
 
 
-def parameters(out_logits: int, net_dir: Path) -> dict:
-    return {"OUT_LOGITS": out_logits, "ROM_DIR": sv_string(net_dir.resolve())}
+def parameters(out_logits: int, net_dir: Path, dist_max_words: int = 128) -> dict:
+    return {"OUT_LOGITS": out_logits, "ROM_DIR": sv_string(net_dir.resolve()), "DIST_MAX_WORDS": dist_max_words}
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -102,7 +105,7 @@ def test_deltamac_dataflow_top(name):
         TOP,
         sources(net_dir),
         test_file=__file__,
-        parameters=parameters(CONFIGS[name].out_logits, net_dir),
+        parameters=parameters(CONFIGS[name].out_logits, net_dir, CONFIGS[name].dist_max_words),
         extra_env={"DELTAMAC_NET": str(net_dir), "DELTAMAC_CONFIG": name},
         tag=name,
     )

@@ -368,7 +368,7 @@ async def test_reset_mid_image(dut):
     assert int(dut.dropped.value) == 0 and int(dut.swallowed.value) == 0
 
 
-SOURCES = ("deltamac_axis_check.sv", "deltamac_act_buffer.sv", "deltamac_framer.sv", "deltamac_input_stage.sv")
+SOURCES = ("deltamac_axis_check.sv", "deltamac_delay.sv", "deltamac_act_buffer.sv", "deltamac_framer.sv", "deltamac_input_stage.sv")
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from scripts.corefile import require_files, resolve_target
 from scripts.lutnet_random import build
 from sim.deltamac_input_stage.test_deltamac_input_stage import frame_events, reference
 from sim.deltamac_top.test_deltamac_top import expect_illegal_package
+from sim.deltamac_top.test_deltamac_top import test_handshake_defined_at_power_up  # noqa: F401  (first test here too)
 from sim.runner import SIM_BUILD, expect_elaboration_failure, run_cocotb, sv_string
 
 TOP = "deltamac_lutnet_top"

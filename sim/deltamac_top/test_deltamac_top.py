@@ -24,7 +24,7 @@ import cocotb
 import numpy as np
 import pytest
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from model.datasets import load_fashion_mnist
@@ -222,6 +222,17 @@ class TB:
     def pause_generator(self, probability: float):
         while True:
             yield self.rng.random() < probability
+
+
+@cocotb.test()
+async def test_handshake_defined_at_power_up(dut):
+    """Before any clock edge or reset, TREADY, TVALID and TLAST are 0 or 1 (power-up values, as
+    the FPGA's configuration sets them), not X: AXI-Stream models started before reset see no X.
+    The first test of a bench (no earlier test has clocked the design)."""
+    await Timer(1, unit="ns")
+    for name in ("s_axis_tready", "m_axis_tvalid", "m_axis_tlast"):
+        value = str(getattr(dut, name).value)
+        assert value in ("0", "1"), f"{name} is {value!r} before the first clock edge"
 
 
 @cocotb.test()
