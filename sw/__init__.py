@@ -1,0 +1,1 @@
+"""Host-side software of the deltamac IP: the generated C register header and the Python driver."""
