@@ -14,9 +14,9 @@
 //
 // Pipeline (t = a word's issue cycle): activation read requested at t-1 (in_rd_*_next), ROM
 // reads at t + IN_LATENCY - 2 (the ROM address and the word's tags wait for the activation word
-// when IN_LATENCY is 3), both words at t + IN_LATENCY - 1 (stage 1: lanes masked and extended), decoder + MAC array (or
-// delta MAC array), serialiser, with shared references the reference term (+2), bias /
-// multiplier ROM read (+1), requant (+10; the last layer: + bias, +1) -> out_*.
+// when IN_LATENCY is 3), both words at t + IN_LATENCY - 1 (stage 1: lanes masked and extended),
+// decoder + MAC array (or delta MAC array), serialiser, with shared references the reference term
+// (+3), bias / multiplier ROM read (+1), requant (+10; the last layer: + bias, +1) -> out_*.
 //
 // An image starts when the input vector is complete (in_full) and the output may be claimed
 // (out_ok: the next buffer's bank, or the output stage); the start pulses out_claim and takes
@@ -594,7 +594,14 @@ module deltamac_layer_engine #(
     assign asum_d = (sum_first_q[TREE_LATENCY-1] ? '0 : asum_q) + SUM_W'(word_sum);
     assign asum_aligned = asum_line_q[ALIGN*SUM_W-1 -: SUM_W];
 
-    // Join: two stages after the serialiser (product, then sum).
+    // Join: three stages after the serialiser (operands, products, sum). The reference product's
+    // operand and result registers have no other loads or sources, so the ECP5 flow packs them
+    // into the multiplier block (scripts/ecp5_regpack.py) and the product path stays inside it.
+    logic                       m_valid_q, m_first_q, m_last_q, m_bank_q;
+    logic [NEURON_AW-1:0]       m_neuron_q;
+    logic signed [ACC_BITS-1:0] m_delta_q;
+    logic signed [REF_W-1:0]    m_ref_q;
+    logic signed [SUM_W-1:0]    m_asum_q;
     logic                       p_valid_q, p_first_q, p_last_q, p_bank_q;
     logic [NEURON_AW-1:0]       p_neuron_q;
     logic signed [ACC_BITS-1:0] p_delta_q, p_ref_q;
@@ -602,20 +609,41 @@ module deltamac_layer_engine #(
     logic [NEURON_AW-1:0]       s_neuron_q;
     logic signed [ACC_BITS-1:0] s_acc_q;
 
+    if (SUM_W > 18) begin : gen_split_product
+      // A wider than a multiplier block's 18-bit port: r*A = r*A[16:0] + (r*A[SUM_W-1:17]) << 17;
+      // the narrow high product (LUTs) joins the delta sum, one block takes the wide one alone.
+      always_ff @(posedge clk) begin
+        p_ref_q   <= ACC_BITS'(m_ref_q * $signed({1'b0, m_asum_q[16:0]}));
+        p_delta_q <= m_delta_q + (ACC_BITS'(m_ref_q * $signed(m_asum_q[SUM_W-1:17])) <<< 17);
+      end
+    end else begin : gen_one_product
+      always_ff @(posedge clk) begin
+        p_ref_q   <= ACC_BITS'(m_ref_q * m_asum_q);
+        p_delta_q <= m_delta_q;
+      end
+    end
+
     always_ff @(posedge clk) begin
       if (rst) begin
+        m_valid_q <= 1'b0;
         p_valid_q <= 1'b0;
         s_valid_q <= 1'b0;
       end else begin
-        p_valid_q <= ser_valid;
+        m_valid_q <= ser_valid;
+        p_valid_q <= m_valid_q;
         s_valid_q <= p_valid_q;
       end
-      p_first_q  <= ser_first;
-      p_last_q   <= ser_last;
-      p_bank_q   <= ser_bank_q;
-      p_neuron_q <= ser_neuron_q;
-      p_delta_q  <= $signed(ser_accs_q[ACC_BITS-1:0]) <<< DELTA_SHIFT;
-      p_ref_q    <= ACC_BITS'($signed(ser_refs_q[REF_W-1:0]) * ser_asum_q);
+      m_first_q  <= ser_first;
+      m_last_q   <= ser_last;
+      m_bank_q   <= ser_bank_q;
+      m_neuron_q <= ser_neuron_q;
+      m_delta_q  <= $signed(ser_accs_q[ACC_BITS-1:0]) <<< DELTA_SHIFT;
+      m_ref_q    <= $signed(ser_refs_q[REF_W-1:0]);
+      m_asum_q   <= ser_asum_q;
+      p_first_q  <= m_first_q;
+      p_last_q   <= m_last_q;
+      p_bank_q   <= m_bank_q;
+      p_neuron_q <= m_neuron_q;
       s_first_q  <= p_first_q;
       s_last_q   <= p_last_q;
       s_bank_q   <= p_bank_q;
