@@ -31,6 +31,8 @@ module deltamac_top_props (
   logic        s_axis_tready, m_axis_tvalid, m_axis_tlast, status_busy, status_frame_error;
   logic [31:0] m_axis_tdata, status_images, status_cycles;
   logic [15:0] status_dropped, status_swallowed;
+  logic        load_tready, weights_valid;
+  logic [31:0] loads, load_errors;
 
   // The ROM file parameters are set on deltamac_top by scripts/formal.py (chparam).
   deltamac_top u_dut (
@@ -41,6 +43,10 @@ module deltamac_top_props (
       .s_axis_tready     (s_axis_tready),
       .s_axis_tlast      (s_axis_tlast),
       .s_axis_tuser      (s_axis_tuser),
+      .s_axis_load_tdata (32'd0),  // ROM weights: no load port
+      .s_axis_load_tvalid(1'b0),
+      .s_axis_load_tready(load_tready),
+      .s_axis_load_tlast (1'b0),
       .m_axis_tdata      (m_axis_tdata),
       .m_axis_tvalid     (m_axis_tvalid),
       .m_axis_tready     (m_axis_tready),
@@ -50,7 +56,10 @@ module deltamac_top_props (
       .status_dropped    (status_dropped),
       .status_swallowed  (status_swallowed),
       .status_images     (status_images),
-      .status_cycles     (status_cycles)
+      .status_cycles     (status_cycles),
+      .status_weights_valid(weights_valid),
+      .status_loads      (loads),
+      .status_load_errors(load_errors)
   );
 
   // $past is only meaningful from the second cycle on.

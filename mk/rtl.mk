@@ -1,7 +1,8 @@
 # RTL lint and cocotb simulation (docs/rtl.md).
 # `make lint` exports small seeded networks into build/lint/<net>/ (one generated package each:
 # fixed_reference, plain with a padded last word, consecutive 3-layer with clamp, one layer, mixed
-# per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top; and
+# per-layer precision) and runs verilator --lint-only -Wall over rtl/*.sv (top deltamac_top, with ROMs
+# and with RUNTIME_WEIGHTS=1; and
 # deltamac_dataflow_top against dataflow exports; deltamac_lutnet_top against LUT-network exports;
 # deltamac_axi_top against two of the shared-lane packages) plus
 # the rtl/lint/*.vlt waivers against each; any warning fails. `make sim` runs every cocotb testbench in sim/.
@@ -41,6 +42,7 @@ define rtl_lint_net
 	@echo "[rtl] lint deltamac_top against $(LINT_DIR)/$(1): $(LINT_NET_$(1))"
 	@$(PY) -m model export-random --out $(LINT_DIR)/$(1) $(LINT_NET_$(1)) --calibration random --seed 1 >/dev/null
 	verilator --lint-only -Wall --top-module deltamac_top $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_RTL)
+	verilator --lint-only -Wall --top-module deltamac_top -GRUNTIME_WEIGHTS=1 $(LINT_WAIVE) $(LINT_DIR)/$(1)/deltamac_net_pkg.sv $(LINT_RTL)
 
 endef
 
@@ -76,7 +78,7 @@ lint: setup ## verilator --lint-only -Wall of rtl/*.sv (deltamac_top) against se
 	@echo "[rtl] lint deltamac_delta_mac_array (fixed_reference deltas multiplied in LUT lanes)"
 	verilator --lint-only -Wall --top-module deltamac_delta_mac_array \
 	  rtl/deltamac_adder_tree.sv rtl/deltamac_lut_mult.sv rtl/deltamac_mac_array.sv rtl/deltamac_delta_mac_array.sv
-	@echo "[rtl] lint clean ($(words $(LINT_NETS)) shared-lane ($(words $(LINT_AXI_NETS)) also behind the AXI top), $(words $(LINT_DATAFLOW_NETS)) dataflow and $(words $(LINT_LUTNET_NETS)) LUT-network packages, LUT lanes, delta-domain lanes)"
+	@echo "[rtl] lint clean ($(words $(LINT_NETS)) shared-lane, ROM and run-time weights ($(words $(LINT_AXI_NETS)) also behind the AXI top), $(words $(LINT_DATAFLOW_NETS)) dataflow and $(words $(LINT_LUTNET_NETS)) LUT-network packages, LUT lanes, delta-domain lanes)"
 
 regmap: setup ## regenerate rtl/deltamac_regs.sv, sw/deltamac_regs.h and docs/regmap.md from the table in model/regmap.py
 	$(PY) -m model.regmap

@@ -18,6 +18,7 @@ from model import formats
 from model.folding import LayerFolding, LaneKind, check_folding, check_folding_for, check_pixels_per_beat, \
     format_folding, initiation_interval, layer_layouts, parse_folding, words
 from model.formats import MULT_BITS, MULT_FORMAT, DeltaFormat, FixedFormat, FormatError, Scheme
+from model.loadimage import LOAD_FILE, image_words, to_bytes
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
 from model.packing import LayerLayout, PaddingError, RomLayout, from_raw, pack_rows, to_raw, unpack_rows
@@ -92,7 +93,8 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     roms = {}
-    for rom, words in _rom_words(net, layout).items():
+    rom_words = _rom_words(net, layout)
+    for rom, words in rom_words.items():
         width, depth = layout.rom_shapes()[rom]
         write_mem(out / f"{rom}.mem", words, width)
         write_coe(out / f"{rom}.coe", words, width)
@@ -126,6 +128,10 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         "weights": WEIGHTS_FILE,
         "accounting": stored_bits(net, lanes).to_dict(),
     }
+    # the run-time weight load image (deltamac_top RUNTIME_WEIGHTS = 1), from the ROMs' words
+    load = image_words(manifest, rom_words)
+    (out / LOAD_FILE).write_bytes(to_bytes(load))
+    manifest["load_image"] = {"file": LOAD_FILE, "words": len(load), "shape": f"{load[1]:08x}"}
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -232,6 +238,7 @@ def export_dataflow(net: QuantNetwork, out_dir, folding, name: str, pixels_per_b
             roms[stem] = {"layer": index, "rom": rom, "file": f"{stem}.mem", "coe": f"{stem}.coe", "width": width,
                           "depth": depth, "bram18": bram18_tiles(width, depth)}
     _remove_stale_roms(out, roms)
+    (out / LOAD_FILE).unlink(missing_ok=True)  # run-time weights are a shared-lane core option
     _write_weights(out, net)
     (out / SV_PACKAGE_FILE).write_text(generate_dataflow_package(net, foldings, name, pixels_per_beat))
     folding_entries = [{"lanes": f.lanes, "neurons": f.neurons, "kind": f.kind.label} for f in foldings]

@@ -115,6 +115,8 @@ module deltamac_axi_top #(
   logic        core_busy, core_frame_error;
   logic [15:0] core_dropped, core_swallowed;
   logic [31:0] core_images, core_cycles;
+  logic        core_load_tready, core_weights_valid;
+  logic [31:0] core_loads, core_load_errors;
 
   assign bus_rst     = !aresetn;
   assign result_done = m_axis_tvalid && m_axis_tready && m_axis_tlast;
@@ -150,6 +152,10 @@ module deltamac_axi_top #(
       .s_axis_tready     (s_axis_tready),
       .s_axis_tlast      (s_axis_tlast),
       .s_axis_tuser      (s_axis_tuser),
+      .s_axis_load_tdata (32'd0),  // ROM weights (RUNTIME_WEIGHTS 0): no load port
+      .s_axis_load_tvalid(1'b0),
+      .s_axis_load_tready(core_load_tready),
+      .s_axis_load_tlast (1'b0),
       .m_axis_tdata      (m_axis_tdata),
       .m_axis_tvalid     (m_axis_tvalid),
       .m_axis_tready     (m_axis_tready),
@@ -159,11 +165,16 @@ module deltamac_axi_top #(
       .status_dropped    (core_dropped),
       .status_swallowed  (core_swallowed),
       .status_images     (core_images),
-      .status_cycles     (core_cycles)
+      .status_cycles     (core_cycles),
+      .status_weights_valid(core_weights_valid),
+      .status_loads      (core_loads),
+      .status_load_errors(core_load_errors)
   );
 
   logic unused_frame_error;  // DROPPED counts the frame errors
   assign unused_frame_error = core_frame_error;
+  logic unused_load;  // the ROM core's load port status (constant)
+  assign unused_load = ^{core_load_tready, core_weights_valid, core_loads, core_load_errors};
 
   deltamac_regs #(
       .NUM_LAYERS     (deltamac_net_pkg::NUM_LAYERS),

@@ -34,7 +34,9 @@ module deltamac_sequencer #(
     // MAC lanes (derived)
     localparam int LANES     = deltamac_net_pkg::LANES,
     // width of one extended activation fed to the MAC array (derived)
-    localparam int MAC_ACT_W = deltamac_net_pkg::ACT_BITS + 1
+    localparam int MAC_ACT_W = deltamac_net_pkg::ACT_BITS + 1,
+    // layer index width (derived)
+    localparam int LAYER_W   = $clog2(deltamac_net_pkg::NUM_LAYERS > 1 ? deltamac_net_pkg::NUM_LAYERS : 2)
 ) (
     // clock
     input  wire logic                         clk,
@@ -101,13 +103,14 @@ module deltamac_sequencer #(
     output logic                              dec_neuron_last,
     // tag: hidden bank the layer's output is written to
     output logic                              dec_wr_bank,
+    // tag: the word's layer (deltamac_top's run-time shifts are looked up with it)
+    output logic      [LAYER_W-1:0]           dec_layer,
 
     // an image is being computed
     output logic                              busy
 );
 
   localparam int NUM_LAYERS = deltamac_net_pkg::NUM_LAYERS;
-  localparam int LAYER_W    = $clog2(NUM_LAYERS > 1 ? NUM_LAYERS : 2);
   localparam int LANE_W     = $clog2(LANES + 1);
   localparam int WORD_AW    = $clog2(deltamac_net_pkg::MAX_CHUNKS > 1 ? deltamac_net_pkg::MAX_CHUNKS : 2);
 
@@ -343,6 +346,7 @@ module deltamac_sequencer #(
   logic [5:0]           s1_req_shift_q;
   logic                 s1_out_signed_q, s1_last_layer_q, s1_neuron_first_q, s1_neuron_last_q, s1_wr_bank_q;
   logic [3:0]           s1_act_bits_q;
+  logic [LAYER_W-1:0]   s1_layer_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -365,6 +369,7 @@ module deltamac_sequencer #(
     s1_neuron_first_q <= neuron_q == '0;
     s1_neuron_last_q  <= last_neuron;
     s1_wr_bank_q      <= layer_q[0];
+    s1_layer_q        <= layer_q;
   end
 
   logic [LANES*8-1:0] s1_word;
@@ -390,6 +395,7 @@ module deltamac_sequencer #(
   assign dec_neuron_first = s1_neuron_first_q;
   assign dec_neuron_last  = s1_neuron_last_q;
   assign dec_wr_bank      = s1_wr_bank_q;
+  assign dec_layer        = s1_layer_q;
 
 `ifndef SYNTHESIS
   // Simulation check: the barrier. A hidden layer's last output is written (layer_done) only

@@ -1,7 +1,9 @@
 // deltamac_top: delta-compressed MLP inference core (ARCHITECTURE.md section 5).
 //
 // The network (topology, formats, ROM layout) comes from the generated package deltamac_net_pkg;
-// the ROM contents from the exported .mem files. Pipeline (cycles after the sequencer issues a
+// the ROM contents from the exported .mem files. With RUNTIME_WEIGHTS = 1 the memories are RAMs
+// (starting as those files) and the per-layer shifts registers, written by load images on
+// s_axis_load (deltamac_weight_loader; ARCHITECTURE.md section 3, "Run-time weight load image"). Pipeline (cycles after the sequencer issues a
 // word; D = decoder latency, M = MAC array latency, R = requant latency):
 //
 //   s_axis -> input_stage (ping-pong input buffers)
@@ -32,7 +34,11 @@ module deltamac_top #(
     // 1: s_axis_tuser marks pixel 0 of an image, a new image starts there; 0: s_axis_tuser ignored
     parameter int SOI_TUSER      = 0,
     // N > 0 (up to 65535): after N cycles without s_axis_tvalid the next beat is pixel 0; 0: off
-    parameter int RESYNC_IDLE_CYCLES = 0
+    parameter int RESYNC_IDLE_CYCLES = 0,
+    // 1: the delta, reference, bias and multiplier memories are RAMs (starting as the *_ROM_FILE
+    // images) written by load images on s_axis_load, with run-time per-layer shifts; 0: ROMs,
+    // s_axis_load ignored (TREADY 0)
+    parameter int RUNTIME_WEIGHTS = 0
 ) (
     // clock
     input  wire logic        clk,
@@ -49,6 +55,15 @@ module deltamac_top #(
     input  wire logic        s_axis_tlast,
     // AXI4-Stream pixel input: TUSER, high on pixel 0 (used with SOI_TUSER = 1; tie to 0 otherwise)
     input  wire logic        s_axis_tuser,
+
+    // AXI4-Stream weight load image (RUNTIME_WEIGHTS = 1; tie to 0 otherwise): 32-bit words
+    input  wire logic [31:0] s_axis_load_tdata,
+    // AXI4-Stream weight load image: valid
+    input  wire logic        s_axis_load_tvalid,
+    // AXI4-Stream weight load image: ready, low until the core is idle (deltamac_weight_loader)
+    output logic             s_axis_load_tready,
+    // AXI4-Stream weight load image: TLAST on the image's last beat
+    input  wire logic        s_axis_load_tlast,
 
     // AXI4-Stream result output: logits (OUT_LOGITS=1, sign-extended) then the class index
     output logic [31:0]      m_axis_tdata,
@@ -70,7 +85,13 @@ module deltamac_top #(
     // count of results sent
     output logic [31:0]      status_images,
     // cycles since reset
-    output logic [31:0]      status_cycles
+    output logic [31:0]      status_cycles,
+    // the weight memories hold a complete network (1 with RUNTIME_WEIGHTS = 0)
+    output logic             status_weights_valid,
+    // complete weight images loaded since reset (0 with RUNTIME_WEIGHTS = 0)
+    output logic [31:0]      status_loads,
+    // weight images refused (wrong header) or broken (wrong length) since reset
+    output logic [31:0]      status_load_errors
 );
 
   localparam int NUM_LAYERS  = deltamac_net_pkg::NUM_LAYERS;
@@ -107,6 +128,7 @@ module deltamac_top #(
     end
   endfunction
 
+  localparam int LAYER_W   = $clog2(NUM_LAYERS > 1 ? NUM_LAYERS : 2);
   localparam int HID_WORDS = hidden_words(NUM_LAYERS);
   localparam int HID_AW    = $clog2(HID_WORDS > 1 ? HID_WORDS : 2);
 
@@ -142,6 +164,9 @@ module deltamac_top #(
   if (ACC_BITS < 2 || ACC_BITS > 40 || BIAS_BITS > ACC_BITS) begin : gen_check_acc_bits
     initial $fatal(1, "deltamac_top: ACC_BITS must be in 2..40 and BIAS_BITS <= ACC_BITS, got ACC_BITS %0d, BIAS_BITS %0d",
                    ACC_BITS, BIAS_BITS);
+  end
+  if (RUNTIME_WEIGHTS != 0 && RUNTIME_WEIGHTS != 1) begin : gen_check_runtime_weights
+    initial $fatal(1, "deltamac_top: RUNTIME_WEIGHTS must be 0 or 1, got %0d", RUNTIME_WEIGHTS);
   end
   if (NUM_LAYERS < 1) begin : gen_check_layers
     initial $fatal(1, "deltamac_top: NUM_LAYERS must be >= 1, got %0d", NUM_LAYERS);
@@ -213,6 +238,11 @@ module deltamac_top #(
   logic [HID_AW-1:0]  hid_rd_addr_next;
   logic [LANES*8-1:0] in_rd_data, hid_rd_data;
   logic               in_busy;
+  // Pixel input gate of the weight load (deltamac_weight_loader's rule): no pixel is taken while
+  // a weight image is loaded or the weights are not valid.
+  logic               hold_pixels, in_tready;
+
+  assign s_axis_tready = in_tready && !hold_pixels;
 
   deltamac_input_stage #(
       .LANES             (LANES),
@@ -225,8 +255,8 @@ module deltamac_top #(
       .clk          (clk),
       .rst          (rst),
       .s_axis_tdata (s_axis_tdata),
-      .s_axis_tvalid(s_axis_tvalid),
-      .s_axis_tready(s_axis_tready),
+      .s_axis_tvalid(s_axis_tvalid && !hold_pixels),
+      .s_axis_tready(in_tready),
       .s_axis_tlast (s_axis_tlast),
       .s_axis_tuser (s_axis_tuser),
       .img_valid    (img_valid),
@@ -279,6 +309,7 @@ module deltamac_top #(
   logic [5:0]                 dec_req_shift;
   logic                       dec_out_signed, dec_last_layer, dec_neuron_first, dec_neuron_last, dec_wr_bank;
   logic [3:0]                 dec_act_bits;
+  logic [LAYER_W-1:0]         dec_layer;
 
   deltamac_sequencer #(
       .IN_AW (IN_AW),
@@ -315,42 +346,199 @@ module deltamac_top #(
       .dec_neuron_first(dec_neuron_first),
       .dec_neuron_last (dec_neuron_last),
       .dec_wr_bank     (dec_wr_bank),
+      .dec_layer       (dec_layer),
       .busy            (seq_busy)
   );
 
   // ---------------------------------------------------------------------------------------------
-  // Weight ROMs and decoder.
+  // Weight memories: ROMs, or RAMs written by the weight loader (RUNTIME_WEIGHTS); decoder.
   logic [LANES*DELTA_BITS-1:0] delta_word;
   logic [WEIGHT_BITS-1:0]      ref_word;
+  logic [BIAS_BITS-1:0]        bias_word;
+  logic [MULT_BITS-1:0]        mult_word;
+  logic [NEURON_AW-1:0]        mac_neuron_addr;
+  logic                        mac_valid;
+  logic [3:0]                  word_shift;      // delta shift s of the decoder's word
+  logic [5:0]                  word_req_shift;  // requantisation shift k of its neuron
 
-  deltamac_rom #(
-      .WIDTH      (LANES * DELTA_BITS),
-      .DEPTH      (DELTA_DEPTH),
-      .INIT_FILE  (DELTA_ROM_FILE),
-      .DISTRIBUTED(0)
-  ) u_delta_rom (
-      .clk    (clk),
-      .rd_en  (rom_rd_en),
-      .rd_addr(delta_rd_addr),
-      .rd_data(delta_word)
-  );
+  if (RUNTIME_WEIGHTS != 0) begin : gen_ram
+    logic                       delta_wr_en, ref_wr_en, bias_wr_en, mult_wr_en;
+    logic [DELTA_AW-1:0]        wr_addr_delta;
+    logic [REF_AW-1:0]          wr_addr_ref;
+    logic [NEURON_AW-1:0]       wr_addr_neuron;
+    logic [LANES*DELTA_BITS-1:0] delta_wr_data;
+    logic [WEIGHT_BITS-1:0]     ref_wr_data;
+    logic [BIAS_BITS-1:0]       bias_wr_data;
+    logic [MULT_BITS-1:0]       mult_wr_data;
+    logic [NUM_LAYERS*4-1:0]    layer_delta_shift;
+    logic [NUM_LAYERS*6-1:0]    layer_req_shift;
 
-  if (SCHEME != 0) begin : gen_ref_rom
+    deltamac_weight_loader #(
+        .DELTA_AW (DELTA_AW),
+        .REF_AW   (REF_AW),
+        .NEURON_AW(NEURON_AW)
+    ) u_loader (
+        .clk              (clk),
+        .rst              (rst),
+        .s_axis_tdata     (s_axis_load_tdata),
+        .s_axis_tvalid    (s_axis_load_tvalid),
+        .s_axis_tready    (s_axis_load_tready),
+        .s_axis_tlast     (s_axis_load_tlast),
+        .core_idle        (!status_busy),
+        .hold_pixels      (hold_pixels),
+        .delta_wr_en      (delta_wr_en),
+        .ref_wr_en        (ref_wr_en),
+        .bias_wr_en       (bias_wr_en),
+        .mult_wr_en       (mult_wr_en),
+        .wr_addr_delta    (wr_addr_delta),
+        .wr_addr_ref      (wr_addr_ref),
+        .wr_addr_neuron   (wr_addr_neuron),
+        .delta_wr_data    (delta_wr_data),
+        .ref_wr_data      (ref_wr_data),
+        .bias_wr_data     (bias_wr_data),
+        .mult_wr_data     (mult_wr_data),
+        .layer_delta_shift(layer_delta_shift),
+        .layer_req_shift  (layer_req_shift),
+        .weights_valid    (status_weights_valid),
+        .loads            (status_loads),
+        .errors           (status_load_errors)
+    );
+
+    // The word's shifts from its layer (the loader changes them only while the core is idle).
+    assign word_shift     = layer_delta_shift[4*dec_layer +: 4];
+    assign word_req_shift = layer_req_shift[6*dec_layer +: 6];
+    logic unused_pkg_shifts;  // the package's shifts: the configuration's network only
+    assign unused_pkg_shifts = ^{dec_shift, dec_req_shift};
+
+    deltamac_ram #(
+        .WIDTH      (LANES * DELTA_BITS),
+        .DEPTH      (DELTA_DEPTH),
+        .INIT_FILE  (DELTA_ROM_FILE),
+        .DISTRIBUTED(0)
+    ) u_delta_ram (
+        .clk    (clk),
+        .wr_en  (delta_wr_en),
+        .wr_addr(wr_addr_delta),
+        .wr_data(delta_wr_data),
+        .rd_en  (rom_rd_en),
+        .rd_addr(delta_rd_addr),
+        .rd_data(delta_word)
+    );
+
+    if (SCHEME != 0) begin : gen_ref_ram
+      deltamac_ram #(
+          .WIDTH      (WEIGHT_BITS),
+          .DEPTH      (REF_DEPTH),
+          .INIT_FILE  (REF_ROM_FILE),
+          .DISTRIBUTED(REF_DIST)
+      ) u_ref_ram (
+          .clk    (clk),
+          .wr_en  (ref_wr_en),
+          .wr_addr(wr_addr_ref),
+          .wr_data(ref_wr_data),
+          .rd_en  (rom_rd_en),
+          .rd_addr(ref_rd_addr),
+          .rd_data(ref_word)
+      );
+    end else begin : gen_no_ref_ram
+      logic unused_ref;  // plain: no reference memory, the loader never writes one
+      assign unused_ref = ^{ref_rd_addr, ref_wr_en, wr_addr_ref, ref_wr_data};
+      assign ref_word = '0;
+    end
+
+    deltamac_ram #(
+        .WIDTH      (BIAS_BITS),
+        .DEPTH      (NEURON_DEPTH),
+        .INIT_FILE  (BIAS_ROM_FILE),
+        .DISTRIBUTED(NEURON_DIST)
+    ) u_bias_ram (
+        .clk    (clk),
+        .wr_en  (bias_wr_en),
+        .wr_addr(wr_addr_neuron),
+        .wr_data(bias_wr_data),
+        .rd_en  (mac_valid),
+        .rd_addr(mac_neuron_addr),
+        .rd_data(bias_word)
+    );
+
+    deltamac_ram #(
+        .WIDTH      (MULT_BITS),
+        .DEPTH      (NEURON_DEPTH),
+        .INIT_FILE  (MULT_ROM_FILE),
+        .DISTRIBUTED(NEURON_DIST)
+    ) u_mult_ram (
+        .clk    (clk),
+        .wr_en  (mult_wr_en),
+        .wr_addr(wr_addr_neuron),
+        .wr_data(mult_wr_data),
+        .rd_en  (mac_valid),
+        .rd_addr(mac_neuron_addr),
+        .rd_data(mult_word)
+    );
+  end else begin : gen_rom
+    assign hold_pixels          = 1'b0;
+    assign s_axis_load_tready   = 1'b0;
+    assign status_weights_valid = 1'b1;
+    assign status_loads         = '0;
+    assign status_load_errors   = '0;
+    assign word_shift           = dec_shift;
+    assign word_req_shift       = dec_req_shift;
+    logic unused_load;  // no load port: the shifts come from the package through the sequencer
+    assign unused_load = ^{s_axis_load_tdata, s_axis_load_tvalid, s_axis_load_tlast, dec_layer};
+
     deltamac_rom #(
-        .WIDTH      (WEIGHT_BITS),
-        .DEPTH      (REF_DEPTH),
-        .INIT_FILE  (REF_ROM_FILE),
-        .DISTRIBUTED(REF_DIST)
-    ) u_ref_rom (
+        .WIDTH      (LANES * DELTA_BITS),
+        .DEPTH      (DELTA_DEPTH),
+        .INIT_FILE  (DELTA_ROM_FILE),
+        .DISTRIBUTED(0)
+    ) u_delta_rom (
         .clk    (clk),
         .rd_en  (rom_rd_en),
-        .rd_addr(ref_rd_addr),
-        .rd_data(ref_word)
+        .rd_addr(delta_rd_addr),
+        .rd_data(delta_word)
     );
-  end else begin : gen_no_ref_rom
-    logic unused_ref_rd_addr;  // plain: no reference ROM
-    assign unused_ref_rd_addr = ^ref_rd_addr;
-    assign ref_word = '0;
+
+    if (SCHEME != 0) begin : gen_ref_rom
+      deltamac_rom #(
+          .WIDTH      (WEIGHT_BITS),
+          .DEPTH      (REF_DEPTH),
+          .INIT_FILE  (REF_ROM_FILE),
+          .DISTRIBUTED(REF_DIST)
+      ) u_ref_rom (
+          .clk    (clk),
+          .rd_en  (rom_rd_en),
+          .rd_addr(ref_rd_addr),
+          .rd_data(ref_word)
+      );
+    end else begin : gen_no_ref_rom
+      logic unused_ref_rd_addr;  // plain: no reference ROM
+      assign unused_ref_rd_addr = ^ref_rd_addr;
+      assign ref_word = '0;
+    end
+
+    deltamac_rom #(
+        .WIDTH      (BIAS_BITS),
+        .DEPTH      (NEURON_DEPTH),
+        .INIT_FILE  (BIAS_ROM_FILE),
+        .DISTRIBUTED(NEURON_DIST)
+    ) u_bias_rom (
+        .clk    (clk),
+        .rd_en  (mac_valid),
+        .rd_addr(mac_neuron_addr),
+        .rd_data(bias_word)
+    );
+
+    deltamac_rom #(
+        .WIDTH      (MULT_BITS),
+        .DEPTH      (NEURON_DEPTH),
+        .INIT_FILE  (MULT_ROM_FILE),
+        .DISTRIBUTED(NEURON_DIST)
+    ) u_mult_rom (
+        .clk    (clk),
+        .rd_en  (mac_valid),
+        .rd_addr(mac_neuron_addr),
+        .rd_data(mult_word)
+    );
   end
 
   // Tags of a neuron: through the decoder with the activations, then through the MAC array.
@@ -363,7 +551,7 @@ module deltamac_top #(
   logic [LANES*WEIGHT_BITS-1:0]    w_weights;
   logic [LANES*MAC_ACT_W-1:0]      w_acts;
 
-  assign dec_tag = {dec_neuron_addr, dec_req_shift, dec_act_bits, dec_out_signed, dec_last_layer,
+  assign dec_tag = {dec_neuron_addr, word_req_shift, dec_act_bits, dec_out_signed, dec_last_layer,
                     dec_neuron_first, dec_neuron_last, dec_wr_bank};
 
   deltamac_delta_decoder #(
@@ -380,7 +568,7 @@ module deltamac_top #(
       .in_deltas     (delta_word),
       .in_ref        (ref_word),
       .in_group_start(dec_group_start),
-      .in_shift      (dec_shift),
+      .in_shift      (word_shift),
       .in_user       ({dec_acts, dec_first, dec_last, dec_tag}),
       .out_valid     (w_valid),
       .out_weights   (w_weights),
@@ -391,7 +579,6 @@ module deltamac_top #(
 
   // ---------------------------------------------------------------------------------------------
   // MAC array, bias / multiplier ROM read aligned to the requant input.
-  logic                mac_valid;
   logic [ACC_BITS-1:0] mac_acc;
 
   deltamac_mac_array #(
@@ -414,38 +601,10 @@ module deltamac_top #(
       .out_user  (mac_tag)
   );
 
-  logic [NEURON_AW-1:0] mac_neuron_addr;
   logic [5:0]           mac_req_shift;
   logic [3:0]           mac_act_bits;
   logic [4:0]           mac_flags;  // out_signed, last_layer, neuron_first, neuron_last, wr_bank
   assign {mac_neuron_addr, mac_req_shift, mac_act_bits, mac_flags} = mac_tag;
-
-  logic [BIAS_BITS-1:0] bias_word;
-  logic [MULT_BITS-1:0] mult_word;
-
-  deltamac_rom #(
-      .WIDTH      (BIAS_BITS),
-      .DEPTH      (NEURON_DEPTH),
-      .INIT_FILE  (BIAS_ROM_FILE),
-      .DISTRIBUTED(NEURON_DIST)
-  ) u_bias_rom (
-      .clk    (clk),
-      .rd_en  (mac_valid),
-      .rd_addr(mac_neuron_addr),
-      .rd_data(bias_word)
-  );
-
-  deltamac_rom #(
-      .WIDTH      (MULT_BITS),
-      .DEPTH      (NEURON_DEPTH),
-      .INIT_FILE  (MULT_ROM_FILE),
-      .DISTRIBUTED(NEURON_DIST)
-  ) u_mult_rom (
-      .clk    (clk),
-      .rd_en  (mac_valid),
-      .rd_addr(mac_neuron_addr),
-      .rd_data(mult_word)
-  );
 
   logic                rq_in_valid_q;
   logic [ACC_BITS-1:0] rq_in_acc_q;

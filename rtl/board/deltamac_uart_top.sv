@@ -99,6 +99,8 @@ module deltamac_uart_top #(
   logic [15:0] status_swallowed;
   logic [31:0] status_images;
   logic [31:0] status_cycles;
+  logic        load_tready, weights_valid;  // the ROM core's load port status (constant)
+  logic [31:0] loads, load_errors;
 
   deltamac_top #(
     .OUT_LOGITS    (0),
@@ -114,6 +116,10 @@ module deltamac_uart_top #(
     .s_axis_tready     (rx_tready),
     .s_axis_tlast      (pixel_last),
     .s_axis_tuser      (1'b0),  // SOI_TUSER = 0: images are delimited by counting pixels
+    .s_axis_load_tdata (32'd0),  // ROM weights: no load port
+    .s_axis_load_tvalid(1'b0),
+    .s_axis_load_tready(load_tready),
+    .s_axis_load_tlast (1'b0),
     .m_axis_tdata      (res_tdata),
     .m_axis_tvalid     (res_tvalid),
     .m_axis_tready     (res_tready),
@@ -123,7 +129,10 @@ module deltamac_uart_top #(
     .status_dropped    (status_dropped),
     .status_swallowed  (status_swallowed),
     .status_images     (status_images),
-    .status_cycles     (status_cycles)
+    .status_cycles     (status_cycles),
+    .status_weights_valid(weights_valid),
+    .status_loads      (loads),
+    .status_load_errors(load_errors)
   );
 
   logic [7:0] tx_tdata;
@@ -168,7 +177,8 @@ module deltamac_uart_top #(
 
   // The board has no use for the counters, the upper result bits and TLAST (one beat per result).
   logic unused_status;
-  assign unused_status = ^{res_tdata[31:8], res_tlast, status_dropped, status_swallowed, status_images, status_cycles};
+  assign unused_status = ^{res_tdata[31:8], res_tlast, status_dropped, status_swallowed, status_images, status_cycles,
+                           load_tready, weights_valid, loads, load_errors};
 
 endmodule
 

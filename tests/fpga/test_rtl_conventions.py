@@ -59,12 +59,16 @@ def test_core_beside_a_library_with_a_timescale(small_export: Path, tmp_path: Pa
         "                 output wire result_last, output wire busy);\n"
         "  wire unused_frame_error;\n"
         "  wire [15:0] unused_dropped, unused_swallowed;\n"
-        "  wire [31:0] unused_images, unused_cycles;\n"
+        "  wire [31:0] unused_images, unused_cycles, unused_loads, unused_load_errors;\n"
+        "  wire unused_load_tready, unused_weights_valid;\n"
         "  deltamac_top u_core (.clk(clk), .rst(rst), .s_axis_tdata(tdata), .s_axis_tvalid(tvalid),\n"
         "    .s_axis_tready(tready), .s_axis_tlast(tlast), .s_axis_tuser(1'b0), .m_axis_tdata(result),\n"
         "    .m_axis_tvalid(result_valid), .m_axis_tready(1'b1), .m_axis_tlast(result_last), .status_busy(busy),\n"
         "    .status_frame_error(unused_frame_error), .status_dropped(unused_dropped),\n"
-        "    .status_swallowed(unused_swallowed), .status_images(unused_images), .status_cycles(unused_cycles));\n"
+        "    .status_swallowed(unused_swallowed), .status_images(unused_images), .status_cycles(unused_cycles),\n"
+        "    .s_axis_load_tdata(32'd0), .s_axis_load_tvalid(1'b0), .s_axis_load_tready(unused_load_tready),\n"
+        "    .s_axis_load_tlast(1'b0), .status_weights_valid(unused_weights_valid), .status_loads(unused_loads),\n"
+        "    .status_load_errors(unused_load_errors));\n"
         "endmodule\n"
     )
     result = subprocess.run(
