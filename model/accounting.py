@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from model.formats import DeltaFormat, FormatError, Scheme
+from model.cnn import CnnNetwork, feature_map_bits
+from model.formats import MULT_BITS, DeltaFormat, FormatError, Scheme
 from model.network import QuantNetwork
-from model.packing import RomLayout
+from model.packing import RomLayout, topology_rows
 
 BASELINE_WEIGHT_BITS = 8  # the comparison point: every weight stored plainly in 8 bits
 XC7S15_RAMB18 = 20
+RAMB18_BITS = 18 * 1024
 
 # (depth, width, RAMB18 tiles) of every block-RAM aspect ratio a ROM can use (RAMB36 = 2 tiles).
 BRAM_SHAPES = (
@@ -49,21 +51,24 @@ class BitAccount:
         }
 
 
-def _shape_of(source) -> tuple[tuple[int, ...], DeltaFormat]:
+def _shape_of(source) -> tuple[tuple[tuple[int, int], ...], DeltaFormat]:
+    """(n_in, n_out) of every layer's weight matrix, and the stored format."""
     if isinstance(source, QuantNetwork):
-        return source.topology, source.core_format
+        return source.rows, source.core_format
     try:
         delta = source["delta"]
         fmt = DeltaFormat(Scheme.from_name(delta["scheme"]), delta["weight_bits"], delta["delta_bits"], delta["group"])
-        return tuple(source["topology"]), fmt
+        if "cnn" in source:  # a CNN's topology lists feature-map sizes; its layer table has the weight matrices
+            return tuple((entry["n_in"], entry["n_out"]) for entry in source["layers"]), fmt
+        return topology_rows(tuple(source["topology"])), fmt
     except (KeyError, TypeError) as exc:
         raise FormatError(f"stored_bits: expected a QuantNetwork or an export manifest, missing {exc}") from None
 
 
 def stored_bits(source, lanes: int) -> BitAccount:
     """Bits of the weight store of a network (or export manifest) packed for `lanes` lanes."""
-    topology, fmt = _shape_of(source)
-    layout = RomLayout.build(topology, fmt, lanes, acc_bits=0)
+    rows, fmt = _shape_of(source)
+    layout = RomLayout.from_rows(rows, fmt, lanes, acc_bits=0)
     layers = []
     for lay in layout.layers:
         lane_slots = lay.n_out * lay.chunks * lanes
@@ -98,3 +103,19 @@ def bram18_tiles(width: int, depth: int) -> int:
     for bits in range(1, width + 1):
         best[bits] = min(cost + best[max(bits - w, 0)] for w, cost in slice_cost)
     return best[width]
+
+
+def cnn_budget(net: CnnNetwork, lanes: int) -> dict:
+    """Block-RAM bits of a CNN on one layer-by-layer engine (docs/train.md, "CNNs"): the weight
+    store (deltas, references, padding), biases (ACC_BITS) and multipliers of every neuron, and
+    two feature-map buffers that each hold the largest map (they alternate between a layer's
+    input and output), against the XC7S15's 20 RAMB18."""
+    neurons = sum(layer.n_out for layer in net.layers)
+    parts = {
+        "weight_bits": stored_bits(net, lanes).total.stored_bits,
+        "bias_mult_bits": neurons * (net.acc_bits + MULT_BITS),
+        "buffer_bits": 2 * feature_map_bits(net),
+    }
+    total = sum(parts.values())
+    device = XC7S15_RAMB18 * RAMB18_BITS
+    return parts | {"total_bits": total, "device_bits": device, "fits": total <= device}

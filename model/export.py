@@ -15,13 +15,14 @@ import numpy as np
 from model.accounting import BitAccount, LayerBits, bram18_tiles, stored_bits
 from model.delta import EncodedLayer, decode_layer, encode_layer
 from model import formats
+from model.cnn import CnnNetwork, LayerSpec, format_layers, parse_layers, weight_rows
 from model.folding import LayerFolding, LaneKind, check_folding, check_folding_for, check_pixels_per_beat, \
     format_folding, initiation_interval, layer_layouts, parse_folding, words
 from model.formats import MULT_BITS, MULT_FORMAT, DeltaFormat, FixedFormat, FormatError, Scheme
 from model.loadimage import LOAD_FILE, image_words, to_bytes
 from model.memfile import read_mem, write_coe, write_mem
 from model.network import QuantLayer, QuantNetwork
-from model.packing import LayerLayout, PaddingError, RomLayout, from_raw, pack_rows, to_raw, unpack_rows
+from model.packing import LayerLayout, PaddingError, RomLayout, from_raw, pack_rows, to_raw, topology_rows, unpack_rows
 from model.svpkg import FILE_NAME as SV_PACKAGE_FILE
 from model.svpkg import generate_dataflow_package, generate_package
 
@@ -82,7 +83,7 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         core = net.core_format
     except FormatError as exc:
         raise ExportError(str(exc)) from None
-    layout = RomLayout.build(net.topology, core, lanes, net.acc_bits)
+    layout = RomLayout.from_rows(net.rows, core, lanes, net.acc_bits)
     problems = layout.rtl_group_problems()
     if problems:
         raise ExportError(
@@ -102,7 +103,11 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
                      "bram18": bram18_tiles(width, depth)}
     _remove_stale_roms(out, set(roms))
     _write_weights(out, net)
-    (out / SV_PACKAGE_FILE).write_text(generate_package(net, layout, name))
+    cnn = isinstance(net, CnnNetwork)
+    if cnn:  # the shared-lane core runs MLPs: no package for a CNN (and none left from an earlier export)
+        (out / SV_PACKAGE_FILE).unlink(missing_ok=True)
+    else:
+        (out / SV_PACKAGE_FILE).write_text(generate_package(net, layout, name))
     manifest = {
         "format_version": FORMAT_VERSION,
         "architecture": OVERLAY,
@@ -128,12 +133,30 @@ def export_network(net: QuantNetwork, out_dir, lanes: int, name: str) -> dict:
         "weights": WEIGHTS_FILE,
         "accounting": stored_bits(net, lanes).to_dict(),
     }
-    # the run-time weight load image (deltamac_top RUNTIME_WEIGHTS = 1), from the ROMs' words
-    load = image_words(manifest, rom_words)
-    (out / LOAD_FILE).write_bytes(to_bytes(load))
-    manifest["load_image"] = {"file": LOAD_FILE, "words": len(load), "shape": f"{load[1]:08x}"}
+    if cnn:
+        del manifest["sv_package"]
+        manifest["cnn"] = _cnn_entry(net)
+        for entry, position in zip(manifest["layers"], net.positions):
+            entry |= {"kind": net.specs[position].kind, "entry": position}
+        (out / LOAD_FILE).unlink(missing_ok=True)
+    else:  # the run-time weight load image (deltamac_top RUNTIME_WEIGHTS = 1), from the ROMs' words
+        load = image_words(manifest, rom_words)
+        (out / LOAD_FILE).write_bytes(to_bytes(load))
+        manifest["load_image"] = {"file": LOAD_FILE, "words": len(load), "shape": f"{load[1]:08x}"}
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _cnn_entry(net: CnnNetwork) -> dict:
+    """The manifest's "cnn": input shape, the layer list (model.cnn.parse_layers text and per
+    entry its kind, options and shapes; "layer" is the index of a conv2d/dense layer's ROM rows)."""
+    layer_of = {position: index for index, position in enumerate(net.positions)}
+    return {
+        "input_shape": list(net.input_shape),
+        "text": format_layers(net.specs),
+        "entries": [spec.to_dict() | {"in_shape": list(shape), "out_shape": list(out), "layer": layer_of.get(position)}
+                    for position, (spec, (shape, out)) in enumerate(zip(net.specs, net.shapes))],
+    }
 
 
 def _write_weights(out: Path, net: QuantNetwork) -> None:
@@ -219,6 +242,8 @@ def export_dataflow(net: QuantNetwork, out_dir, folding, name: str, pixels_per_b
     """Write the dataflow architecture's export of `net` (section 6) with `folding` (text or
     LayerFoldings) and the input's pixels per beat into out_dir; returns the manifest. Nothing is
     written for a refused folding."""
+    if isinstance(net, CnnNetwork):
+        raise ExportError("the dataflow architecture runs MLPs; export a CNN with export_network")
     if len(net.layers) > MAX_DATAFLOW_LAYERS:
         raise ExportError(f"the dataflow export names its ROMs l<digit>_<rom>.mem, so at most {MAX_DATAFLOW_LAYERS} "
                           f"layers; this network has {len(net.layers)}")
@@ -302,16 +327,24 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         fmt = _format_from_entry(manifest["delta"])
         topology, lanes, table = manifest["topology"], manifest["lanes"], manifest["layers"]
         acc_bits = int(manifest["acc_bits"])
-        layout = RomLayout.build(topology, fmt, lanes, acc_bits)
+        cnn = _read_cnn_entry(manifest["cnn"]) if "cnn" in manifest else None
+        rows = weight_rows(*cnn) if cnn else topology_rows(topology)
+        layout = RomLayout.from_rows(rows, fmt, lanes, acc_bits)
         per_layer = manifest["format_version"] >= 2
         layer_formats = [_format_from_entry(e["format"]) if per_layer else fmt for e in table]
         widths = [(int(e["act_bits"]), int(e["in_bits"])) if per_layer else (formats.ACT_BITS,) * 2 for e in table]
         shifts = [(int(e["delta_shift"]), int(e["req_shift"]), e["activation"], bool(e["in_signed"])) for e in table]
-        needed_acc_bits = _needed_acc_bits(topology, layer_formats, [s[3] for s in shifts], [w[1] for w in widths])
+        needed_acc_bits = _needed_acc_bits([n_in for n_in, _ in rows], layer_formats, [s[3] for s in shifts],
+                                           [w[1] for w in widths])
+        declared_rows = [(int(e["n_in"]), int(e["n_out"])) for e in table] if cnn else list(rows)
     except (KeyError, TypeError, ValueError) as exc:
         raise _manifest_error(where, exc) from None
     if len(shifts) != len(layout.layers):
-        raise ExportError(f"{where}: {len(shifts)} layer entries for topology {topology}")
+        raise ExportError(f"{where}: {len(shifts)} layer entries for "
+                          + (f"CNN layers {cnn[1]}" if cnn else f"topology {topology}"))
+    for index, (declared, needed) in enumerate(zip(declared_rows, rows)):
+        if declared != needed:
+            raise ExportError(f"{where}: layer {index} declares n_in, n_out = {declared}, the CNN layers need {needed}")
     if acc_bits != needed_acc_bits:
         raise ExportError(f"{where}: acc_bits {acc_bits} but the layers need {needed_acc_bits}")
     for rom, (width, depth) in layout.rom_shapes().items():
@@ -343,9 +376,14 @@ def load_export(out_dir) -> tuple[QuantNetwork, dict]:
         layers.append(QuantLayer(weights, biases[neurons], mults[neurons], req_shift, delta_shift, activation, in_signed,
                                  act_bits, in_bits))
     try:
-        net = QuantNetwork(tuple(layers), tuple(layer_formats))
+        if cnn:
+            net = CnnNetwork(tuple(layers), tuple(layer_formats), specs=cnn[1], input_shape=cnn[0])
+        else:
+            net = QuantNetwork(tuple(layers), tuple(layer_formats))
     except FormatError as exc:
         raise ExportError(f"{out}: the exported network breaks the contract: {exc}") from None
+    if cnn and list(net.topology) != list(topology):
+        raise ExportError(f"{where}: topology {topology}, the CNN layers give {list(net.topology)}")
     if net.core_format != fmt:
         raise ExportError(f"{where}: the ROMs are declared {fmt.describe()}, but the layers' formats need the core "
                           f"format {net.core_format.describe()}")
@@ -360,10 +398,20 @@ def _manifest_error(where: Path, exc: Exception) -> ExportError:
     return ExportError(f"{where}: malformed manifest ({type(exc).__name__}: {exc})")
 
 
-def _needed_acc_bits(topology, layer_formats, in_signed, in_bits) -> int:
-    """ACC_BITS the layers of a manifest need (the widest layer accumulator)."""
+def _needed_acc_bits(n_ins, layer_formats, in_signed, in_bits) -> int:
+    """ACC_BITS the layers of a manifest need (the widest layer accumulator); n_ins: each layer's
+    fan-in (an MLP's topology works: zip stops at the last layer)."""
     return max(formats.acc_bits(n_in, fmt.weight_bits, signed, bits)
-               for n_in, fmt, signed, bits in zip(topology, layer_formats, in_signed, in_bits))
+               for n_in, fmt, signed, bits in zip(n_ins, layer_formats, in_signed, in_bits))
+
+
+def _read_cnn_entry(entry: dict) -> tuple[tuple[int, ...], tuple[LayerSpec, ...]]:
+    """(input shape, layer specs) of a manifest's "cnn"; the per-entry copy must say what the text says."""
+    specs = parse_layers(entry["text"])
+    declared = tuple(LayerSpec(e["kind"], e["out"], e["kernel"], e["padding"]) for e in entry["entries"])
+    if declared != specs:
+        raise ExportError(f"cnn entries {format_layers(declared)!r} differ from its text {entry['text']!r}")
+    return tuple(int(n) for n in entry["input_shape"]), specs
 
 
 def _load_dataflow(out: Path, manifest: dict) -> tuple[QuantNetwork, dict]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from model.formats import ACT_BITS, MAX_ACC_BITS, PIXEL_FORMAT, FormatError, activation_format
+from model.cnn import CnnNetwork, maxpool2d, patches
 from model.network import QuantLayer, QuantNetwork
+
+RUN_BATCH = 500  # images per run_network step
 
 
 def requantize(acc, mult, shift: int, out_signed: bool, bits: int = ACT_BITS) -> np.ndarray:
@@ -41,7 +44,7 @@ def accumulate(layer: QuantLayer, inputs: np.ndarray, weight_bits: int) -> np.nd
     The dot products run in float64 BLAS: every partial sum is an integer of magnitude at most
     sum_bound < 2**39 < 2**53, so each float operation is exact whatever the summation order.
     """
-    products = (inputs.astype(np.float64) @ layer.weights.T.astype(np.float64)).astype(np.int64)
+    products = (np.asarray(inputs, dtype=np.float64) @ layer.weights.T.astype(np.float64)).astype(np.int64)
     acc = products + layer.bias
     limit = 2 * layer.sum_bound(weight_bits)
     if acc.size and int(np.abs(acc).max()) > limit:
@@ -59,21 +62,55 @@ def check_images(net: QuantNetwork, images) -> np.ndarray:
     return images.astype(np.int64)
 
 
+def layer_output(layer: QuantLayer, inputs: np.ndarray, weight_bits: int) -> np.ndarray:
+    """One layer on its integer inputs [..., n_in]: requantised activations [..., n_out] of a
+    hidden layer, the logits of the last."""
+    acc = accumulate(layer, inputs.reshape(-1, layer.n_in), weight_bits).reshape(*inputs.shape[:-1], layer.n_out)
+    if layer.activation == "none":
+        return acc
+    return requantize(acc, layer.mult, layer.req_shift, layer.out_signed, layer.act_bits)
+
+
 def layer_activations(net: QuantNetwork, images) -> list[np.ndarray]:
-    """Each layer's output, int64: requantised activations [N, n_out] for hidden layers, logits last."""
+    """Each layer's output, int64: requantised activations [N, n_out] for hidden layers, logits last.
+    A CnnNetwork gives one output per entry (ARCHITECTURE.md section 9): maps [N, H, W, C]
+    (channel-last), flat [N, n] after flatten."""
     x = check_images(net, images)
+    if isinstance(net, CnnNetwork):
+        return _cnn_activations(net, x)
     outputs = []
     for layer, fmt in zip(net.layers, net.formats):
-        acc = accumulate(layer, x, fmt.weight_bits)
-        x = acc if layer.activation == "none" else requantize(acc, layer.mult, layer.req_shift, layer.out_signed,
-                                                              layer.act_bits)
+        x = layer_output(layer, x, fmt.weight_bits)
         outputs.append(x)
     return outputs
 
 
-def run_network(net: QuantNetwork, images) -> np.ndarray:
-    """Logits int64 [N, n_classes] for uint8 images [N, n_in]."""
-    return layer_activations(net, images)[-1]
+def _cnn_activations(net: CnnNetwork, x: np.ndarray) -> list[np.ndarray]:
+    x = x.reshape(len(x), *net.input_shape)
+    outputs, layers = [], iter(zip(net.layers, net.formats))
+    for spec in net.specs:
+        if spec.kind == "conv2d":
+            layer, fmt = next(layers)
+            # float64 patches: accumulate's exact float64 product takes them without another copy
+            x = layer_output(layer, patches(x.astype(np.float64), spec.kernel, spec.padding), fmt.weight_bits)
+        elif spec.kind == "dense":
+            layer, fmt = next(layers)
+            x = layer_output(layer, x, fmt.weight_bits)
+        elif spec.kind == "maxpool2d":
+            x = maxpool2d(x)
+        else:
+            x = x.reshape(len(x), -1)
+        outputs.append(x)
+    return outputs
+
+
+def run_network(net: QuantNetwork, images, batch: int = RUN_BATCH) -> np.ndarray:
+    """Logits int64 [N, n_classes] for uint8 images [N, n_in], `batch` images at a time (a
+    CNN's feature maps of every image at once would not fit in memory)."""
+    images = np.asarray(images)
+    if len(images) <= batch:
+        return layer_activations(net, images)[-1]
+    return np.concatenate([layer_activations(net, images[i:i + batch])[-1] for i in range(0, len(images), batch)])
 
 
 def predict(net: QuantNetwork, images) -> np.ndarray:

@@ -113,6 +113,19 @@ class QuantNetwork:
         """ACC_BITS = BIAS_BITS of the RTL: the widest layer accumulator."""
         return max(self.layer_acc_bits)
 
+    @property
+    def rows(self) -> tuple[tuple[int, int], ...]:
+        """(n_in, n_out) of every layer's weight matrix: what the ROMs store (model.packing.RomLayout)."""
+        return tuple((layer.n_in, layer.n_out) for layer in self.layers)
+
+    def input_problem(self, index: int) -> str | None:
+        """Why layer `index` cannot read its input, or None: an MLP layer reads the previous
+        layer's outputs (model.cnn.CnnNetwork checks its feature-map geometry instead)."""
+        previous = self.layers[index - 1] if index else None
+        if previous is not None and self.layers[index].n_in != previous.n_out:
+            return f"n_in={self.layers[index].n_in} but layer {index - 1} has n_out={previous.n_out}"
+        return None
+
     def validate(self) -> None:
         """Raise NetworkError (or the EncodeError of the delta format) naming the first broken rule."""
         if not self.layers:
@@ -126,10 +139,9 @@ class QuantNetwork:
             wb = fmt.weight_bits
             if not isinstance(layer, QuantLayer):
                 raise NetworkError(f"{where}: expected a QuantLayer, got {type(layer).__name__}")
-            if index and layer.n_in != self.layers[index - 1].n_out:
-                raise NetworkError(
-                    f"{where}: n_in={layer.n_in} but layer {index - 1} has n_out={self.layers[index - 1].n_out}"
-                )
+            problem = self.input_problem(index)
+            if problem:
+                raise NetworkError(f"{where}: {problem}")
             for name in ("bias", "mult"):
                 if getattr(layer, name).shape != (layer.n_out,):
                     raise NetworkError(

@@ -92,6 +92,11 @@ def unpack_rows(words, n_rows: int, n_in: int, lanes: int, bits: int) -> np.ndar
     return signed[:, :n_in]
 
 
+def topology_rows(topology) -> tuple[tuple[int, int], ...]:
+    """(n_in, n_out) of each layer of an MLP with layer sizes `topology`."""
+    return tuple(zip(topology[:-1], topology[1:]))
+
+
 @dataclass(frozen=True)
 class LayerLayout:
     n_in: int
@@ -116,9 +121,16 @@ class RomLayout:
 
     @classmethod
     def build(cls, topology, delta: DeltaFormat, lanes: int, acc_bits: int) -> RomLayout:
+        """The layout of an MLP (layer sizes `topology`)."""
+        return cls.from_rows(topology_rows(topology), delta, lanes, acc_bits)
+
+    @classmethod
+    def from_rows(cls, rows, delta: DeltaFormat, lanes: int, acc_bits: int) -> RomLayout:
+        """The layout of layers with weight matrices of (n_in, n_out) `rows` (a conv2d layer's
+        n_in is its fan-in kh*kw*C_in, ARCHITECTURE.md section 9)."""
         check_lanes(lanes)
         layers, delta_base, ref_base, neuron_base = [], 0, 0, 0
-        for n_in, n_out in zip(topology[:-1], topology[1:]):
+        for n_in, n_out in rows:
             group = delta.group_size(n_in)
             n_chunks = chunks(n_in, lanes)
             # Meaningful only where the RTL alignment rule holds (see rtl_group_problems).

@@ -8,7 +8,7 @@ import sys
 
 from model.datasets import DATASETS, TABULAR, DatasetError, load_dataset
 from model.formats import FormatError
-from train.config import ACTIVATIONS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
+from train.config import ACTIVATIONS, CNN_PRESETS, PRESETS, SCHEMES, ConfigError, RunConfig, parse_group
 from train.lutnet import LUT_PRESETS, LutRunConfig, run as run_lutnet
 from train.trainer import run
 
@@ -25,8 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--config", default=defaults.config,
-                        help=f"topology preset: {', '.join(PRESETS)}; LUT networks: {', '.join(LUT_PRESETS)}")
+                        help=f"topology preset: {', '.join(PRESETS)}; CNNs: {', '.join(CNN_PRESETS)}; "
+                             f"LUT networks: {', '.join(LUT_PRESETS)}")
     parser.add_argument("--hidden", help="custom hidden layer sizes, e.g. 64,32 (build dir mlp-<topology>)")
+    parser.add_argument("--cnn", help="custom CNN layers, e.g. conv3x3:8,maxpool2x2,flatten,dense:10 "
+                                      "(ARCHITECTURE.md section 9; build dir cnn-<layers>)")
     parser.add_argument("--scheme", default=defaults.scheme, choices=SCHEMES, help="weight storage")
     parser.add_argument("--delta-bits", type=int, default=None,
                         help=f"delta width (2..8); default: the preset's (s15-dataflow: 2), else {defaults.delta_bits}")
@@ -132,7 +135,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         group=parse_group(args.group), bits=args.bits, folding=args.folding,
         pixels_per_beat=args.pixels_per_beat, budget=args.budget, epochs=args.epochs, float_epochs=args.float_epochs, seed=args.seed,
         lanes=args.lanes, activation=args.activation,
-        hidden=parse_hidden(args.hidden) if args.hidden else None, limit_train=args.limit_train,
+        hidden=parse_hidden(args.hidden) if args.hidden else None, cnn=args.cnn, limit_train=args.limit_train,
         batch_size=args.batch_size, lr=args.lr, distill=args.distill, dataset=args.dataset,
         data_root=args.data_root, build_root=args.build_root, threads=args.threads,
     )

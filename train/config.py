@@ -8,9 +8,10 @@ from pathlib import Path
 
 from model.formats import (ACT_BITS, DeltaFormat, FormatError, LayerPrecision, Scheme, core_format,
                            format_bits_spec, layer_formats, parse_bits_spec)
+from model.cnn import MNIST_INPUT, LayerSpec, format_layers, layer_shapes, parse_layers, weight_rows
 from model.folding import check_folding_for, check_pixels_per_beat
 from model.planner import BUDGETS, NetShape, check_budget
-from model.packing import RomLayout
+from model.packing import RomLayout, topology_rows
 
 IN_PIXELS, NUM_CLASSES = 784, 10
 # Hidden layer sizes of the named topologies (input 784 and output 10 are implied).
@@ -25,6 +26,12 @@ PRESETS: dict[str, tuple[int, ...]] = {
     # FINN's TFC (the published FINN + Brevitas benchmark's network), for the precision x
     # parallelism benchmark (scripts/bench.py).
     "tfc": (64, 64, 64),
+}
+# CNN presets (model.cnn layer lists over the 28x28x1 image; ARCHITECTURE.md section 9).
+CNN_PRESETS: dict[str, str] = {
+    # The most accurate of the CNNs measured on the validation split whose weights and two
+    # feature-map buffers fit the XC7S15's block RAM (324,424 of 368,640 bits; docs/train.md, "CNNs").
+    "cnn-s15": "conv3x3:16,maxpool2x2,conv3x3:32,maxpool2x2,conv3x3:32,flatten,dense:10",
 }
 # Options a preset sets unless given. s15-dataflow: 2-bit deltas (88.27 % for s15, 3 seeds) so
 # that the block RAMs deliver twice the weights per cycle, 4 pixels per input beat, and the
@@ -68,6 +75,7 @@ class RunConfig:
     lanes: int = 16
     activation: str = "relu"
     hidden: tuple[int, ...] | None = None  # None: the preset's hidden sizes
+    cnn: str | None = None  # a custom CNN's layer list (model.cnn.parse_layers); None: the preset's
     limit_train: int | None = None
     batch_size: int = 256
     lr: float = 2e-3
@@ -78,11 +86,16 @@ class RunConfig:
     threads: int = 1  # torch threads; 2 spin-waiting threads on a busy 2-core machine run ~25x slower
 
     def __post_init__(self) -> None:
-        if self.config not in PRESETS and self.hidden is None:
+        if self.config not in PRESETS and self.config not in CNN_PRESETS and self.hidden is None and self.cnn is None:
             raise ConfigError(
-                f"unknown preset {self.config!r}; expected one of: {', '.join(PRESETS)} "
-                "(or give --hidden for a custom topology)"
+                f"unknown preset {self.config!r}; expected one of: {', '.join([*PRESETS, *CNN_PRESETS])} "
+                "(or give --hidden for a custom MLP, --cnn for a custom CNN)"
             )
+        if self.hidden is not None and (self.cnn is not None or self.config in CNN_PRESETS):
+            raise ConfigError(f"--hidden sets an MLP's hidden layers; {self.cnn or self.config!r} is a CNN "
+                              "(give --cnn for custom CNN layers)")
+        if self.is_cnn:
+            self._check_cnn()
         if self.delta_bits is None:
             object.__setattr__(self, "delta_bits", self.preset_default("delta_bits", DEFAULT_DELTA_BITS))
         if self.scheme not in SCHEMES:
@@ -114,7 +127,7 @@ class RunConfig:
             raise ConfigError(
                 f"--limit-train {self.limit_train} is smaller than one batch ({self.batch_size} images)"
             )
-        if any(n < 1 for n in self.hidden_sizes):
+        if not self.is_cnn and any(n < 1 for n in self.hidden_sizes):
             raise ConfigError(f"hidden layer sizes must be positive, got {self.hidden_sizes}")
         if self.bits is not None:
             self._check_bits()
@@ -125,18 +138,28 @@ class RunConfig:
         elif self.pixels_per_beat is not None:
             raise ConfigError("--pixels-per-beat is part of a dataflow export: give --folding (or a dataflow preset)")
         if self.delta_format is not None:
-            for index, (n_in, fmt) in enumerate(zip(self.sizes[:-1], self.layer_formats)):
+            for index, ((n_in, _), fmt) in enumerate(zip(self.rows, self.layer_formats)):
                 try:
                     fmt.group_size(n_in)
                 except FormatError as err:
                     raise ConfigError(f"--group: layer {index} of {self.topology_name}: {err}") from None
             try:
-                problems = RomLayout.build(self.sizes, self.core_format, self.lanes, acc_bits=0).rtl_group_problems()
+                problems = RomLayout.from_rows(self.rows, self.core_format, self.lanes, acc_bits=0).rtl_group_problems()
             except FormatError as err:
                 raise ConfigError(f"--lanes: {err}") from None
             if problems:  # the export would refuse it: fail before training
                 raise ConfigError(f"--group {self.group} cannot be exported for the RTL at {self.lanes} lanes: "
                                   + "; ".join(problems))
+
+    def _check_cnn(self) -> None:
+        """A CNN's layer list must parse and fit the image; it runs on the shared-lane core's format only."""
+        try:
+            layer_shapes(MNIST_INPUT, self.cnn_specs)
+        except FormatError as err:
+            raise ConfigError(f"--cnn: {err}" if self.cnn is not None else f"preset {self.config}: {err}") from None
+        if self.export_folding is not None or self.pixels_per_beat is not None:
+            raise ConfigError("--folding and --pixels-per-beat export for the dataflow core, which runs MLPs; a CNN "
+                              "is exported in the shared-lane core's ROM format")
 
     def _check_bits(self) -> None:
         """--bits must parse for this topology, under a quantised scheme, into formats one
@@ -144,7 +167,7 @@ class RunConfig:
         if not self.quantized:
             raise ConfigError("--bits sets per-layer integer precisions: it needs a quantised --scheme, not float")
         try:
-            precisions = parse_bits_spec(self.bits, len(self.sizes) - 1)
+            precisions = parse_bits_spec(self.bits, self.n_layers)
             formats = layer_formats(precisions, Scheme.from_name(self.scheme), self.delta_bits, self.group)
             core = core_format(formats)
         except FormatError as err:
@@ -183,8 +206,9 @@ class RunConfig:
                                   "skips the check)") from None
 
     def preset_default(self, option: str, default):
-        """The preset's value of an option it sets (PRESET_DEFAULTS; none for a custom --hidden)."""
-        return PRESET_DEFAULTS.get(self.config, {}).get(option, default) if self.hidden is None else default
+        """The preset's value of an option it sets (PRESET_DEFAULTS; none for a custom --hidden or --cnn)."""
+        custom = self.hidden is not None or self.cnn is not None
+        return default if custom else PRESET_DEFAULTS.get(self.config, {}).get(option, default)
 
     @property
     def export_folding(self) -> str | None:
@@ -202,7 +226,7 @@ class RunConfig:
     @property
     def precisions(self) -> tuple[LayerPrecision, ...] | None:
         """The per-layer spec, None when every layer has the run's format and 8-bit activations."""
-        return None if self.bits is None else parse_bits_spec(self.bits, len(self.sizes) - 1)
+        return None if self.bits is None else parse_bits_spec(self.bits, self.n_layers)
 
     @property
     def layer_formats(self) -> tuple[DeltaFormat, ...] | None:
@@ -210,14 +234,14 @@ class RunConfig:
         if not self.quantized:
             return None
         if self.bits is None:
-            return (self.delta_format,) * (len(self.sizes) - 1)
+            return (self.delta_format,) * self.n_layers
         return layer_formats(self.precisions, Scheme.from_name(self.scheme), self.delta_bits, self.group)
 
     @property
     def act_bits(self) -> tuple[int, ...]:
         """Each hidden layer's output activation width."""
         if self.bits is None:
-            return (ACT_BITS,) * (len(self.sizes) - 2)
+            return (ACT_BITS,) * (self.n_layers - 1)
         return tuple(p.in_bits for p in self.precisions[1:])
 
     @property
@@ -234,7 +258,27 @@ class RunConfig:
         return (IN_PIXELS, *self.hidden_sizes, NUM_CLASSES)
 
     @property
+    def is_cnn(self) -> bool:
+        return self.cnn is not None or (self.hidden is None and self.config in CNN_PRESETS)
+
+    @property
+    def cnn_specs(self) -> tuple[LayerSpec, ...]:
+        """A CNN's layer list (model.cnn); CnnError for a list that does not parse."""
+        return parse_layers(self.cnn if self.cnn is not None else CNN_PRESETS[self.config])
+
+    @property
+    def rows(self) -> tuple[tuple[int, int], ...]:
+        """(n_in, n_out) of every layer's weight matrix (a conv2d layer's n_in is kh*kw*C_in)."""
+        return weight_rows(MNIST_INPUT, self.cnn_specs) if self.is_cnn else topology_rows(self.sizes)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.rows)
+
+    @property
     def topology_name(self) -> str:
+        if self.is_cnn:
+            return format_layers(self.cnn_specs)
         return "-".join(str(n) for n in self.sizes)
 
     @property
@@ -279,7 +323,10 @@ class RunConfig:
     def run_name(self) -> str:
         """The config name: the preset, or the topology for custom hidden sizes, with the dataset
         when it is not FashionMNIST (so an MNIST run never overwrites a FashionMNIST one)."""
-        name = self.config if self.hidden is None else f"mlp-{self.topology_name}"
+        if self.cnn is not None:
+            name = "cnn-" + self.topology_name.replace(",", "-").replace(":", "_")
+        else:
+            name = self.config if self.hidden is None else f"mlp-{self.topology_name}"
         return name if self.dataset == DEFAULT_DATASET else f"{name}-{self.dataset}"
 
     @property
@@ -288,7 +335,12 @@ class RunConfig:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["hidden"] = list(self.hidden_sizes)
+        if self.is_cnn:
+            del data["hidden"]
+            data["cnn"] = self.topology_name
+        else:  # MLP runs keep the configuration (and recipe) they had before CNNs
+            data["hidden"] = list(self.hidden_sizes)
+            del data["cnn"]
         if self.bits is None:  # uniform runs keep the configuration (and recipe) they had before --bits
             del data["bits"]
         for key in ("folding", "pixels_per_beat"):  # the same for the export options (never in the recipe)

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from model.formats import ACT_BITS, DeltaFormat, FixedFormat, activation_format, sum_bound
+from model.cnn import POOL, CnnNetwork, layer_shapes
 from model.network import QuantLayer, QuantNetwork
 from train.quant import fake_quant_round, fake_quant_weights, max_delta_shift, project, requant_params
 
@@ -28,22 +29,25 @@ SCALE_SEARCH_STEPS_PER_OCTAVE = 4
 RELU_CALIBRATION_QUANTILE = 0.9999
 
 
-class DeltaMLP(nn.Module):
-    def __init__(self, sizes: tuple[int, ...], activation: str, formats: tuple[DeltaFormat, ...] | None,
-                 pixel_mean: float, pixel_std: float, act_bits: tuple[int, ...] | None = None) -> None:
-        """formats: each layer's weight format (None: float only); act_bits: each hidden layer's
-        output width (default 8 everywhere)."""
+class DeltaNet(nn.Module):
+    """What the MLP and the CNN share: BatchNorm folding, the delta-aware weight and activation
+    fake quantisation, calibration and the integer network. A subclass says how its layers
+    (`weight_modules`, each with a BatchNorm but the last) apply their weights, as matrices in
+    the contract's row order (`weight_matrix`, `apply_layer`), and what comes between them
+    (`prepare`)."""
+
+    def __init__(self, activation: str, formats: tuple[DeltaFormat, ...] | None, act_bits, n_hidden: int) -> None:
         super().__init__()
         if activation not in ("relu", "hardtanh"):
             raise ValueError(f"unknown activation {activation!r}; expected relu or hardtanh")
-        self.sizes, self.activation, self.formats = tuple(sizes), activation, formats
-        self.act_bits = tuple(act_bits) if act_bits is not None else (ACT_BITS,) * (len(sizes) - 2)
-        self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-        self.norms = nn.ModuleList(nn.BatchNorm1d(n) for n in sizes[1:-1])
-        n_layers = len(self.linears)
+        self.activation, self.formats = activation, formats
+        self.act_bits = tuple(act_bits) if act_bits is not None else (ACT_BITS,) * n_hidden
+
+    def init_quantization(self, n_outs, pixel_mean: float, pixel_std: float) -> None:
+        """The quantisation parameters and buffers, after the subclass made its layers."""
+        n_layers = len(n_outs)
         self.weight_log_scales = nn.ParameterList(
-            nn.Parameter(torch.zeros(n_out if index < n_layers - 1 else 1))
-            for index, n_out in enumerate(sizes[1:])
+            nn.Parameter(torch.zeros(n_out if index < n_layers - 1 else 1)) for index, n_out in enumerate(n_outs)
         )
         self.act_log_scales = nn.Parameter(torch.zeros(n_layers - 1))
         self.register_buffer("pixel_mean", torch.tensor(float(pixel_mean)))
@@ -52,8 +56,27 @@ class DeltaMLP(nn.Module):
         self.register_buffer("quantizing", torch.tensor(False))
 
     @property
+    def weight_modules(self) -> nn.ModuleList:
+        raise NotImplementedError
+
+    def weight_matrix(self, index: int) -> torch.Tensor:
+        """Layer `index`'s float weights [n_out, n_in] in the contract's column order."""
+        return self.weight_modules[index].weight
+
+    def apply_layer(self, index: int, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """Layer `index` with `weight` [n_out, n_in] (weight_matrix's order) on its input."""
+        return x @ weight.T + bias
+
+    def prepare(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        """What comes before layer `index` (the MLP: nothing; the CNN: pooling, flatten)."""
+        return x
+
+    def make_network(self, layers: tuple[QuantLayer, ...]) -> QuantNetwork:
+        return QuantNetwork(layers, self.formats)
+
+    @property
     def n_layers(self) -> int:
-        return len(self.linears)
+        return len(self.weight_modules)
 
     @property
     def act_name(self) -> str:
@@ -78,8 +101,8 @@ class DeltaMLP(nn.Module):
 
     def forward_float(self, pixels: torch.Tensor, collect: list | None = None) -> torch.Tensor:
         x = (pixels / PIXEL_MAX - self.pixel_mean) / self.pixel_std
-        for index, linear in enumerate(self.linears):
-            x = linear(x)
+        for index, module in enumerate(self.weight_modules):
+            x = module(self.prepare(index, x))
             if index < self.n_layers - 1:
                 x = self.act(self.norms[index](x))
                 if collect is not None:
@@ -89,7 +112,7 @@ class DeltaMLP(nn.Module):
     def folded(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Effective (weight, bias) on the layer's float input: BatchNorm (running statistics)
         folded in, and for layer 0 the input normalisation too (its input is raw pixels)."""
-        weight, bias = self.linears[index].weight, self.linears[index].bias
+        weight, bias = self.weight_matrix(index), self.weight_modules[index].bias
         if index < self.n_layers - 1:
             norm = self.norms[index]
             gain = norm.weight / torch.sqrt(norm.running_var + norm.eps)
@@ -114,7 +137,7 @@ class DeltaMLP(nn.Module):
         x, in_scale, in_signed, in_bits = pixels, torch.ones(()), False, ACT_BITS
         for index in range(self.n_layers):
             weight_q, bias_q, _, _ = self.quant_layer(index, in_scale, in_signed, in_bits)
-            x = x @ weight_q.T + bias_q
+            x = self.apply_layer(index, self.prepare(index, x), weight_q, bias_q)
             if index < self.n_layers - 1:
                 out = self.hidden_format(index)
                 in_scale = self.act_log_scales[index].exp()
@@ -170,7 +193,78 @@ class DeltaMLP(nn.Module):
             ))
             if not last:
                 in_scale, in_signed, in_bits = out_scale, self.hidden_format(index).signed, act_bits
-        return QuantNetwork(tuple(layers), self.formats)
+        return self.make_network(tuple(layers))
+
+
+class DeltaMLP(DeltaNet):
+    def __init__(self, sizes: tuple[int, ...], activation: str, formats: tuple[DeltaFormat, ...] | None,
+                 pixel_mean: float, pixel_std: float, act_bits: tuple[int, ...] | None = None) -> None:
+        """formats: each layer's weight format (None: float only); act_bits: each hidden layer's
+        output width (default 8 everywhere)."""
+        super().__init__(activation, formats, act_bits, len(sizes) - 2)
+        self.sizes = tuple(sizes)
+        self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        self.norms = nn.ModuleList(nn.BatchNorm1d(n) for n in sizes[1:-1])
+        self.init_quantization(sizes[1:], pixel_mean, pixel_std)
+
+    @property
+    def weight_modules(self) -> nn.ModuleList:
+        return self.linears
+
+
+class DeltaCNN(DeltaNet):
+    """A CNN (model.cnn layer specs) on NCHW float maps: conv2d, BatchNorm2d, activation per hidden
+    conv layer; maxpool2d and flatten (channel-last order, ARCHITECTURE.md section 9) between
+    layers. The input is scaled but not centred (pixel_mean 0): the zero padding of raw pixels is
+    then the zero padding of the float network, so the input scaling folds into layer 0 exactly."""
+
+    def __init__(self, specs, input_shape, activation: str, formats: tuple[DeltaFormat, ...] | None,
+                 pixel_std: float, act_bits: tuple[int, ...] | None = None) -> None:
+        specs, input_shape = tuple(specs), tuple(input_shape)
+        weighted = [(spec, shape) for spec, (shape, _) in zip(specs, layer_shapes(input_shape, specs)) if spec.weighted]
+        super().__init__(activation, formats, act_bits, len(weighted) - 1)
+        self.specs, self.input_shape = specs, input_shape
+        self.layers = nn.ModuleList(
+            nn.Conv2d(shape[2], spec.out, spec.kernel, padding=spec.padding) if spec.kind == "conv2d"
+            else nn.Linear(shape[0], spec.out)
+            for spec, shape in weighted
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm2d(spec.out) if spec.kind == "conv2d" else nn.BatchNorm1d(spec.out)
+                                   for spec, _ in weighted[:-1])
+        self.preludes, pending = [], []  # the entries before each layer (pooling, flatten)
+        for spec in self.specs:
+            if spec.weighted:
+                self.preludes.append(tuple(pending))
+                pending = []
+            else:
+                pending.append(spec)
+        self.init_quantization([spec.out for spec, _ in weighted], 0.0, pixel_std)
+
+    @property
+    def weight_modules(self) -> nn.ModuleList:
+        return self.layers
+
+    def weight_matrix(self, index: int) -> torch.Tensor:
+        weight = self.layers[index].weight
+        return weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1) if weight.dim() == 4 else weight
+
+    def apply_layer(self, index: int, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        module = self.layers[index]
+        if isinstance(module, nn.Linear):
+            return x @ weight.T + bias
+        kernel = module.kernel_size
+        weight = weight.reshape(weight.shape[0], *kernel, -1).permute(0, 3, 1, 2)
+        return nn.functional.conv2d(x, weight, bias, padding=module.padding)
+
+    def prepare(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        if index == 0:  # flat pixels [N, H*W*C], channel-last, to NCHW
+            x = x.reshape(len(x), *self.input_shape).permute(0, 3, 1, 2)
+        for spec in self.preludes[index]:
+            x = nn.functional.max_pool2d(x, POOL) if spec.kind == "maxpool2d" else x.permute(0, 2, 3, 1).flatten(1)
+        return x
+
+    def make_network(self, layers: tuple[QuantLayer, ...]) -> QuantNetwork:
+        return CnnNetwork(layers, self.formats, specs=self.specs, input_shape=self.input_shape)
 
 
 def search_weight_scale(weight: torch.Tensor, fmt: DeltaFormat, per_channel: bool) -> tuple[int, torch.Tensor]:
@@ -200,7 +294,7 @@ def search_weight_scale(weight: torch.Tensor, fmt: DeltaFormat, per_channel: boo
     return best[1], best[2]
 
 
-def predict_forward(model: DeltaMLP, pixels: torch.Tensor, batch: int = 4096) -> np.ndarray:
+def predict_forward(model: DeltaNet, pixels: torch.Tensor, batch: int = 4096) -> np.ndarray:
     """Class predictions of the model's current forward pass (float, or fake-quantised during QAT)."""
     model.eval()
     with torch.no_grad():

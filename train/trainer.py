@@ -16,14 +16,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from model.accounting import stored_bits
+from model.accounting import cnn_budget, stored_bits
 from model.datasets import load_dataset
 from model.export import dataflow_stored_bits, export_dataflow, export_network, load_export
 from model.inference import predict
 from model.network import QuantNetwork, describe_precision
 from train.config import ConfigError, RUN_PLACEMENT, RunConfig
 from train.intsim import IntegerSimulation
-from train.net import DeltaMLP, predict_forward
+from model.cnn import MNIST_INPUT
+from train.net import DeltaCNN, DeltaMLP, DeltaNet, predict_forward
 
 VALIDATION_IMAGES = 5000  # the last images of the training set, for model selection
 CALIBRATION_IMAGES = 5000
@@ -43,7 +44,7 @@ class ExportMismatch(RuntimeError):
 @dataclass
 class RunResult:
     report: dict
-    model: DeltaMLP
+    model: DeltaNet
     network: QuantNetwork | None  # None for scheme float
 
 
@@ -68,9 +69,9 @@ def as_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, to
     return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels.astype(np.int64))
 
 
-def make_optimizer(model: DeltaMLP, lr: float) -> torch.optim.Optimizer:
-    """AdamW; weight decay only on the linear weights (not on biases, BatchNorm or scales)."""
-    decayed = [linear.weight for linear in model.linears]
+def make_optimizer(model: DeltaNet, lr: float) -> torch.optim.Optimizer:
+    """AdamW; weight decay only on the linear and convolution weights (not on biases, BatchNorm or scales)."""
+    decayed = [module.weight for module in model.weight_modules]
     ids = {id(p) for p in decayed}
     rest = [p for p in model.parameters() if id(p) not in ids]
     return torch.optim.AdamW([{"params": decayed, "weight_decay": WEIGHT_DECAY},
@@ -81,7 +82,7 @@ def accuracy(predictions: np.ndarray, labels: torch.Tensor) -> float:
     return float((torch.from_numpy(predictions) == labels).double().mean())
 
 
-def quant_predict(model: DeltaMLP, images: torch.Tensor) -> np.ndarray:
+def quant_predict(model: DeltaNet, images: torch.Tensor) -> np.ndarray:
     return IntegerSimulation(model.to_quant_network()).predict(images.numpy())
 
 
@@ -113,8 +114,12 @@ def run(cfg: RunConfig, resume: bool = False, log=print) -> RunResult:
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = load_splits(cfg)
     torch.manual_seed(cfg.seed)
     pixels = train_x.float() / 255.0
-    model = DeltaMLP(cfg.sizes, cfg.activation, cfg.layer_formats, float(pixels.mean()), float(pixels.std()),
-                     cfg.act_bits)
+    if cfg.is_cnn:
+        model = DeltaCNN(cfg.cnn_specs, MNIST_INPUT, cfg.activation, cfg.layer_formats, float(pixels.std()),
+                         cfg.act_bits)
+    else:
+        model = DeltaMLP(cfg.sizes, cfg.activation, cfg.layer_formats, float(pixels.mean()), float(pixels.std()),
+                         cfg.act_bits)
     del pixels
     optimizer = make_optimizer(model, cfg.lr)
     shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -184,7 +189,7 @@ def begin_quantization(model, state, cfg, train_x, val, test, log) -> torch.opti
     return make_optimizer(model, cfg.lr * QAT_LR_FACTOR)
 
 
-def make_teacher(model: DeltaMLP, state: dict) -> DeltaMLP | None:
+def make_teacher(model: DeltaNet, state: dict) -> DeltaNet | None:
     """The frozen float network QAT distils from (None without --distill or before QAT)."""
     if state.get("teacher") is None:
         return None
@@ -233,9 +238,10 @@ def train_epoch(model, teacher, distill, optimizer, images, labels, batch_size, 
 
 
 def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
-    n_weights = sum(a * b for a, b in zip(cfg.sizes[:-1], cfg.sizes[1:]))
+    n_weights = sum(n_in * n_out for n_in, n_out in cfg.rows)
     report = {
-        "dataset": cfg.dataset, "topology": list(cfg.sizes), "config": cfg.run_name, "variant": cfg.variant,
+        "dataset": cfg.dataset, "topology": cfg.topology_name if cfg.is_cnn else list(cfg.sizes),
+        "config": cfg.run_name, "variant": cfg.variant,
         "scheme": cfg.scheme, "activation": cfg.activation, "weight_bits": cfg.weight_bits,
         "delta_bits": None, "group": "row" if cfg.group is None else cfg.group,
         "float_acc": state["float_acc"], "quant_acc": None, "val_acc": state["best_val"],
@@ -267,6 +273,8 @@ def finish(model, state, cfg, test_x, test_y, out: Path, log) -> RunResult:
             "bram18": {rom: entry["bram18"] for rom, entry in manifest["roms"].items()}
                       | {"total": sum(entry["bram18"] for entry in manifest["roms"].values())},
         }
+        if cfg.is_cnn:
+            report |= {"budget": cnn_budget(net, cfg.lanes)}
     else:
         report["float_acc"] = accuracy(predict_forward(model, test_x), test_y)
     (out / REPORT).write_text(json.dumps(report, indent=2) + "\n")
