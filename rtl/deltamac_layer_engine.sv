@@ -610,11 +610,26 @@ module deltamac_layer_engine #(
     logic signed [ACC_BITS-1:0] s_acc_q;
 
     if (SUM_W > 18) begin : gen_split_product
-      // A wider than a multiplier block's 18-bit port: r*A = r*A[16:0] + (r*A[SUM_W-1:17]) << 17;
-      // the narrow high product (LUTs) joins the delta sum, one block takes the wide one alone.
+      // A wider than a multiplier block's 18-bit port: r*A = r*A[16:0] + r*A[SUM_W-1:17]*2**17;
+      // one block takes the wide product alone, the high one (A's few top bits, the top one
+      // negative) is shifted copies of r added to the delta sum in LUTs (no '*': it would take a
+      // second block and chain an adder behind both).
+      localparam int HI_W = SUM_W - 17;
+      logic signed [ACC_BITS-1:0] hi_term;
+
+      always_comb begin
+        hi_term = '0;
+        for (int j = 0; j < HI_W; j++) begin
+          if (m_asum_q[17 + j]) begin
+            hi_term = j == HI_W - 1 ? hi_term - (ACC_BITS'(m_ref_q) <<< (17 + j))
+                                    : hi_term + (ACC_BITS'(m_ref_q) <<< (17 + j));
+          end
+        end
+      end
+
       always_ff @(posedge clk) begin
         p_ref_q   <= ACC_BITS'(m_ref_q * $signed({1'b0, m_asum_q[16:0]}));
-        p_delta_q <= m_delta_q + (ACC_BITS'(m_ref_q * $signed(m_asum_q[SUM_W-1:17])) <<< 17);
+        p_delta_q <= m_delta_q + hi_term;
       end
     end else begin : gen_one_product
       always_ff @(posedge clk) begin

@@ -181,13 +181,17 @@ class TB:
         await ClockCycles(self.dut.clk, 2)
 
     def images(self, count: int) -> np.ndarray:
-        """`count` test images: FashionMNIST test images from a random offset, or random pixels."""
+        """`count` test images: FashionMNIST test images from a random offset, or random pixels; the
+        first one all 255 (the largest activation sums: accumulator widths, wide reference terms)."""
         if self.fashion:
-            images = load_fashion_mnist("test")[0]
-            start = self.rng.randrange(len(images) - count)
-            return images[start : start + count]
-        seed = self.rng.randrange(2**32)
-        return np.random.default_rng(seed).integers(0, 256, (count, self.in_pixels), dtype=np.uint8)
+            test_images = load_fashion_mnist("test")[0]
+            start = self.rng.randrange(len(test_images) - count)
+            images = test_images[start : start + count].copy()
+        else:
+            seed = self.rng.randrange(2**32)
+            images = np.random.default_rng(seed).integers(0, 256, (count, self.in_pixels), dtype=np.uint8)
+        images[0] = 255
+        return images
 
     def expected(self, images: np.ndarray) -> list[list[int]]:
         """Golden result words per image: [logits (two's complement, 32 bits)...,] class."""
