@@ -18,8 +18,11 @@
 // decoder + MAC array (or delta MAC array), serialiser, with shared references the reference term
 // (+3), bias / multiplier ROM read (+1), requant (+10; the last layer: + bias, +1) -> out_*.
 //
-// An image starts when the input vector is complete (in_full) and the output may be claimed
-// (out_ok: the next buffer's bank, or the output stage); the start pulses out_claim and takes
+// An image starts in the cycle after the input vector is complete (in_full) and the output may be
+// claimed (out_ok: the next buffer's bank, or the output stage) while the engine is idle: the
+// decision is registered (start_q), so the bank state of two buffers reaches the engine's counters
+// through a flip-flop (one cycle per image; both conditions hold until this engine acts on them).
+// The start pulses out_claim and takes
 // out_claim_bank as the bank tag of every output. The last word's issue pulses in_release.
 
 `resetall
@@ -189,13 +192,22 @@ module deltamac_layer_engine #(
   logic [REF_AW-1:0]   ref_addr_q;
   logic                bank_q;
   logic                last_chunk, last_gword, last_group, last_word, start, issue_next;
+  logic                start_q;  // the start decision, registered
 
   assign last_chunk = chunk_q == CHUNK_AW'(CHUNKS - 1);
   assign last_gword = gword_q == GWORD_AW'(GROUP_WORDS - 1);
   assign last_group = group_q == GROUP_AW'(GROUPS - 1);
   assign last_word  = running_q && last_chunk && last_group;
-  assign start      = !running_q && in_full && out_ok;
+  assign start      = start_q;
   assign issue_next = start || (running_q && !last_word);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      start_q <= 1'b0;
+    end else begin
+      start_q <= !running_q && !start_q && in_full && out_ok;
+    end
+  end
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -779,6 +791,15 @@ module deltamac_layer_engine #(
   end
 
 `ifndef SYNTHESIS
+  // Simulation check: the start decision still holds when it takes effect (only this engine
+  // releases its input vector or claims its output).
+  always @(posedge clk) begin
+    if (!rst && start_q && !(in_full && out_ok)) begin
+      $fatal(1, "deltamac_layer_engine: the input or output was taken away between the start decision and the start, at %0t",
+             $time);
+    end
+  end
+
   // Simulation check: idle, the word counter is 0 (in_rd_addr_next relies on it).
   always @(posedge clk) begin
     if (!rst && !running_q && chunk_q != '0) begin
