@@ -31,6 +31,13 @@ module deltamac_ram #(
   output logic [WIDTH-1:0]                              rd_data  // word at rd_addr, valid 1 cycle after rd_en; holds otherwise
 );
 
+  // DISTRIBUTED chooses the memory's implementation through the ram_style attribute (Yosys,
+  // Vivado). A module-level localparam: Icarus 11 takes no parameter expression in an attribute,
+  // Yosys 0.23 no generate-scoped name; its use in an attribute is invisible to the lint.
+  /* verilator lint_off UNUSEDPARAM */
+  localparam RAM_STYLE = DISTRIBUTED != 0 ? "distributed" : "block";
+  /* verilator lint_on UNUSEDPARAM */
+
   if (WIDTH < 1 || DEPTH < 1 || (DISTRIBUTED != 0 && DISTRIBUTED != 1)) begin : gen_param_check
     initial $fatal(1, "deltamac_ram: WIDTH (%0d) and DEPTH (%0d) must both be >= 1 and DISTRIBUTED (%0d) 0 or 1",
                    WIDTH, DEPTH, DISTRIBUTED);
@@ -54,66 +61,34 @@ module deltamac_ram #(
     end
 `endif
 
-    // The memory; its implementation attribute is chosen by DISTRIBUTED (an attribute takes no parameter).
-    if (DISTRIBUTED == 0) begin : gen_block
-      (* ram_style = "block" *)
-      logic [WIDTH-1:0] mem_q [DEPTH];
+    // The memory (its implementation: RAM_STYLE above).
+    (* ram_style = RAM_STYLE *)
+    logic [WIDTH-1:0] mem_q [DEPTH];
 
-      initial begin
-        if (INIT_FILE != "") begin
+    initial begin
+      if (INIT_FILE != "") begin
 `ifndef SYNTHESIS
-          // a faulty file is not loaded; it stops the run at the first clock edge
-          init_check = deltamac_memfile_pkg::check(INIT_FILE, WIDTH, DEPTH);
-          if (deltamac_memfile_pkg::fault(init_check) == deltamac_memfile_pkg::FAULT_NONE) begin
-            $readmemh(INIT_FILE, mem_q);
-          end
-`else
+        // a faulty file is not loaded; it stops the run at the first clock edge
+        init_check = deltamac_memfile_pkg::check(INIT_FILE, WIDTH, DEPTH);
+        if (deltamac_memfile_pkg::fault(init_check) == deltamac_memfile_pkg::FAULT_NONE) begin
           $readmemh(INIT_FILE, mem_q);
-`endif
-        end else begin
-          for (int i = 0; i < DEPTH; i++) begin
-            mem_q[i] = '0;
-          end
         end
-      end
-
-      always_ff @(posedge clk) begin
-        if (wr_en) begin
-          mem_q[wr_addr] <= wr_data;
-        end
-        if (rd_en) begin
-          rd_data <= mem_q[rd_addr];
-        end
-      end
-    end else begin : gen_distributed
-      (* ram_style = "distributed" *)
-      logic [WIDTH-1:0] mem_q [DEPTH];
-
-      initial begin
-        if (INIT_FILE != "") begin
-`ifndef SYNTHESIS
-          // a faulty file is not loaded; it stops the run at the first clock edge
-          init_check = deltamac_memfile_pkg::check(INIT_FILE, WIDTH, DEPTH);
-          if (deltamac_memfile_pkg::fault(init_check) == deltamac_memfile_pkg::FAULT_NONE) begin
-            $readmemh(INIT_FILE, mem_q);
-          end
 `else
-          $readmemh(INIT_FILE, mem_q);
+        $readmemh(INIT_FILE, mem_q);
 `endif
-        end else begin
-          for (int i = 0; i < DEPTH; i++) begin
-            mem_q[i] = '0;
-          end
+      end else begin
+        for (int i = 0; i < DEPTH; i++) begin
+          mem_q[i] = '0;
         end
       end
+    end
 
-      always_ff @(posedge clk) begin
-        if (wr_en) begin
-          mem_q[wr_addr] <= wr_data;
-        end
-        if (rd_en) begin
-          rd_data <= mem_q[rd_addr];
-        end
+    always_ff @(posedge clk) begin
+      if (wr_en) begin
+        mem_q[wr_addr] <= wr_data;
+      end
+      if (rd_en) begin
+        rd_data <= mem_q[rd_addr];
       end
     end
   end
