@@ -260,8 +260,8 @@ module deltamac_act_buffer #(
   end else begin : gen_block
     logic              rd_en_q;
     logic [WORD_W-1:0] rd_word_q;  // the block RAM's read register; rd_data is its output register
-    // no_rw_check: a requested word is never read in the cycle it is written (requests start
-    // after wr_done) and the other reads are discarded, so Yosys needs no read-during-write bypass.
+    // no_rw_check: a word is never read in the cycle it is written (reads start after wr_done),
+    // so Yosys needs no read-during-write bypass behind the block RAM.
     (* ram_style = "block", no_rw_check *)
     logic [WORD_W-1:0] mem [2**(ADDR_W+1)];
 
@@ -277,9 +277,11 @@ module deltamac_act_buffer #(
       if (mem_we_q) begin
         mem[mem_addr_q] <= word_q;
       end
-      // Read every cycle: the request's enable (a start decision of the reader) stays out of the
-      // block RAM's enable; rd_data takes only the requested words.
-      rd_word_q <= mem[{req_bank, req_addr}];
+      // With READ_LATENCY 3 the enable, like the address, comes from a flip-flop. (Reads only when
+      // requested: a read beside a write of the same word is undefined in the block RAM models.)
+      if (req_en) begin
+        rd_word_q <= mem[{req_bank, req_addr}];
+      end
       if (rd_en_q) begin
         rd_data <= rd_word_q;
       end

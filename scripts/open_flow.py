@@ -57,6 +57,9 @@ ECP5_DEVICES = {
     "45k": {"lut4": 43848, "dp16kd": 108, "mult18x18d": 72, "package": "CABGA381"},
     "85k": {"lut4": 83640, "dp16kd": 208, "mult18x18d": 156, "package": "CABGA381"},
 }
+# User I/O pins per package (the smallest LFE5U's in that package); a top with more port bits is
+# placed and routed out of context.
+ECP5_PACKAGE_PINS = {"CABGA256": 197, "CABGA381": 197, "CABGA554": 245, "CSFBGA285": 118, "TQFP144": 98}
 ECP5_AUTO_LUT_FILL = 0.85
 # LUT4 sites per cell of a synth_ecp5 netlist (a CCU2C carry cell is two LUT4s, a 16x4 LUT RAM
 # takes the LUTs of a slice pair).
@@ -409,8 +412,13 @@ def pnr_ecp5(build: Path, out: Path, device: str, package: str | None, freq_mhz:
         device = smallest_ecp5(counts)
         print(f"[open_flow] device auto: LFE5U-{device[:-1]}F holds {counts}", flush=True)
     package = package or ECP5_DEVICES[device]["package"]
-    # the LUT-network top takes a whole image per beat: 8 * IN_PIXELS port bits, no package has the pins
-    out_of_context = target.toplevel == lutnet_synth.LUTNET_TOP
+    # more port bits than the package has pins (the LUT-network top takes a whole image per beat;
+    # deltamac_top's run-time weight port and counters): out of context
+    port_bits = sum(len(port["bits"]) for port in json.loads(packed.read_text())["modules"][target.toplevel]["ports"].values())
+    out_of_context = port_bits > ECP5_PACKAGE_PINS.get(package, 0)
+    if out_of_context:
+        print(f"[open_flow] {port_bits} port bits, more than the {ECP5_PACKAGE_PINS.get(package, 0)} pins of {package}: "
+              "placed and routed out of context", flush=True)
     # one nextpnr per seed at a time per core: the seeds are independent runs on one packed netlist
     with ThreadPoolExecutor(max_workers=max(1, min(len(seeds), os.cpu_count() or 1))) as pool:
         futures = {seed: pool.submit(_place_and_route, nextpnr, packed, work, device, package, freq_mhz, seed,
